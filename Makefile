@@ -1,0 +1,39 @@
+# Two entry points for a fresh machine: `make demo` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+SAMPLE := samples/tidal-pilot.md
+
+.PHONY: demo test lint format install clean bench
+
+# One stamp per install flavour, rebuilt when pyproject.toml changes.
+$(VENV)/.installed-dev: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+install: $(VENV)/.installed-dev
+
+demo: install
+	$(BIN)/articlebot summarize $(SAMPLE)
+	$(BIN)/articlebot ask $(SAMPLE) "Who opposed the pilot and why?"
+
+test: install
+	$(BIN)/ruff check bot tests bench
+	$(BIN)/python -m pytest
+
+lint: install
+	$(BIN)/ruff check bot tests bench
+	$(BIN)/ruff format --check bot tests bench
+
+format: install
+	$(BIN)/ruff check --fix bot tests bench
+	$(BIN)/ruff format bot tests bench
+
+bench: install
+	$(BIN)/python bench/extraction.py
+	$(BIN)/python bench/pipeline_overhead.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

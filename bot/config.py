@@ -1,0 +1,145 @@
+"""Settings from the environment and `.env`.
+
+Every setting is documented with its default in `.env.example`. Invalid values fail at start
+with one line naming the variable (see `load_settings`), because a half-configured bot that
+fails on the first user request is worse than one that refuses to start.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+from functools import cached_property
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+
+
+def _default_data_dir() -> Path:
+    xdg = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(xdg) / "articlebot"
+
+
+CommaList = Annotated[list[str], NoDecode]
+
+
+class Settings(BaseSettings):
+    """All runtime configuration. Field names map to upper-case environment variables."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False
+    )
+
+    # --- LLM (any OpenAI-compatible Chat Completions server) ---
+    llm_base_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("LLM_BASE_URL", "OPENAI_BASE_URL")
+    )
+    llm_api_key: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("LLM_API_KEY", "OPENAI_API_KEY")
+    )
+    llm_model: str = "gpt-4o-mini"
+    llm_context_window: int = Field(default=128_000, ge=2_048)
+    llm_output_reserve: int = Field(default=4_000, ge=256)
+    llm_timeout_seconds: float = Field(default=60.0, gt=0)
+    llm_max_retries: int = Field(default=3, ge=0, le=10)
+    llm_max_concurrency: int = Field(default=4, ge=1, le=256)
+    llm_structured_mode: Literal["auto", "json_schema", "json_object"] = "auto"
+    llm_temperature: float | None = Field(default=None, ge=0, le=2)
+    # Prices in USD per million tokens, for cost estimates in `articlebot eval`.
+    llm_price_input_per_mtok: float = Field(default=0.0, ge=0)
+    llm_price_cached_input_per_mtok: float = Field(default=0.0, ge=0)
+    llm_price_output_per_mtok: float = Field(default=0.0, ge=0)
+
+    # --- Analysis ---
+    # Tokens of article text sent with a question when the article is longer than this.
+    qa_context_tokens: int = Field(default=1_500, ge=200)
+    # Largest article accepted at all (words); bigger ones get a clear refusal.
+    article_max_words: int = Field(default=200_000, ge=100)
+    # Shortest pasted text treated as an article rather than as a question or a remark.
+    min_pasted_words: int = Field(default=60, ge=1)
+
+    # --- Fetching ---
+    fetch_max_bytes: int = Field(default=5_000_000, ge=10_000)
+    fetch_connect_timeout: float = Field(default=5.0, gt=0)
+    fetch_read_timeout: float = Field(default=15.0, gt=0)
+    fetch_max_redirects: int = Field(default=5, ge=0, le=20)
+    fetch_user_agent: str = (
+        "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
+        "Chrome/131.0 Safari/537.36 articlebot/0.1"
+    )
+    # Networks that are normally refused but explicitly allowed (CIDRs, comma separated).
+    # Off by default; tests set it to 127.0.0.1/32 to fetch from a local server.
+    fetch_allow_networks: CommaList = Field(default_factory=list)
+
+    # --- Storage ---
+    data_dir: Path = Field(default_factory=_default_data_dir)
+    database_url: str | None = None
+
+    # --- Slack ---
+    slack_bot_token: SecretStr | None = None
+    slack_app_token: SecretStr | None = None
+    slack_signing_secret: SecretStr | None = None
+    slack_api_url: str = "https://slack.com/api/"
+    slack_stream_mode: Literal["stream", "update"] = "stream"
+    slack_allowed_channels: CommaList = Field(default_factory=list)
+    slack_user_quota_per_hour: int = Field(default=30, ge=0)
+    slack_job_max_age_seconds: int = Field(default=900, ge=10)
+
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    @field_validator("fetch_allow_networks", "slack_allowed_channels", mode="before")
+    @classmethod
+    def _split_commas(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("fetch_allow_networks")
+    @classmethod
+    def _valid_networks(cls, value: list[str]) -> list[str]:
+        for cidr in value:
+            ipaddress.ip_network(cidr, strict=False)  # raises ValueError naming the bad CIDR
+        return value
+
+    @field_validator("llm_base_url", "database_url", mode="before")
+    @classmethod
+    def _empty_is_none(cls, value: object) -> object:
+        return None if value == "" else value
+
+    @field_validator("llm_api_key", "slack_bot_token", "slack_app_token", "slack_signing_secret",
+                     mode="before")
+    @classmethod
+    def _empty_secret_is_none(cls, value: object) -> object:
+        return None if value == "" else value
+
+    @property
+    def llm_configured(self) -> bool:
+        """True when an LLM is configured; otherwise the offline engine is used."""
+        return self.llm_api_key is not None or self.llm_base_url is not None
+
+    @cached_property
+    def allowed_networks(self) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+        return tuple(ipaddress.ip_network(c, strict=False) for c in self.fetch_allow_networks)
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.data_dir / 'articlebot.db'}"
+
+
+class SettingsError(Exception):
+    """A setting has an invalid value; the message is one line naming the variable."""
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build settings, turning pydantic's multi-line report into one line per the first error."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        name = str(err["loc"][0]).upper() if err["loc"] else "settings"
+        raise SettingsError(f"invalid setting {name}: {err['msg']}") from None

@@ -1,0 +1,34 @@
+"""Test-wide isolation: no developer environment or `.env` leaks into a test run."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from bot.config import Settings, load_settings
+
+_PREFIXES = ("LLM_", "OPENAI_", "SLACK_", "FETCH_", "QA_", "ARTICLE_", "DATA_DIR", "DATABASE_URL")
+
+
+@pytest.fixture(autouse=True)
+def _isolated_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in list(os.environ):
+        if name.startswith(_PREFIXES):
+            monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture
+def make_settings(tmp_path: Path):
+    """Settings for a test: a private data dir, no `.env`, and 127.0.0.1 fetchable."""
+
+    def factory(**overrides: object) -> Settings:
+        values: dict[str, object] = {
+            "data_dir": tmp_path / "data",
+            "fetch_allow_networks": ["127.0.0.1/32"],
+        }
+        values.update(overrides)
+        return load_settings(_env_file=None, **values)
+
+    return factory
