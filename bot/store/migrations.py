@@ -1,0 +1,107 @@
+"""Create or upgrade the schema at start, one numbered step at a time.
+
+The database records the version it is at; `migrate` applies the later steps in order, in one
+transaction, holding a lock so that two processes starting together do not both upgrade.
+Steps are idempotent (they check before they change) so a fresh database, where v1 already
+creates today's tables, passes through later steps harmlessly. To change the schema: edit
+`tables.py` and append a step here, e.g. `Step(3, "...", add_column("jobs", "priority"))`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import inspect, select, text
+from sqlalchemy.engine import Connection
+from sqlalchemy.schema import CreateColumn
+
+from bot.store import tables
+
+# Arbitrary constant naming our PostgreSQL advisory lock ("ABOTMIGR" as ASCII, fits in int64).
+_PG_LOCK_KEY = 0x41424F544D494752
+
+
+@dataclass(frozen=True)
+class Step:
+    version: int
+    name: str
+    apply: Callable[[Connection], None]
+
+
+def create_all(conn: Connection) -> None:
+    tables.metadata.create_all(conn, checkfirst=True)
+
+
+def add_column(table_name: str, column_name: str) -> Callable[[Connection], None]:
+    """A step adding one column, as `tables.py` defines it, unless it is already there."""
+
+    def apply(conn: Connection) -> None:
+        existing = {c["name"] for c in inspect(conn).get_columns(table_name)}
+        if column_name in existing:
+            return
+        column = tables.metadata.tables[table_name].c[column_name]
+        ddl = CreateColumn(column).compile(dialect=conn.dialect)
+        quoted = conn.dialect.identifier_preparer.quote(table_name)
+        conn.exec_driver_sql(f"ALTER TABLE {quoted} ADD COLUMN {ddl}")
+
+    return apply
+
+
+STEPS: tuple[Step, ...] = (
+    Step(1, "initial schema", create_all),
+    Step(2, "jobs.note: why a job failed or expired", add_column("jobs", "note")),
+)
+
+LATEST_VERSION = STEPS[-1].version
+
+
+def current_version(conn: Connection) -> int:
+    """The version the database is at; 0 when it has no schema yet."""
+    if not inspect(conn).has_table(tables.schema_version.name):
+        return 0
+    table = tables.schema_version
+    found = conn.scalar(select(table.c.version).where(table.c.id == 1))
+    return int(found or 0)
+
+
+def migrate(conn: Connection, steps: Sequence[Step] = STEPS, *, target: int | None = None) -> int:
+    """Bring the schema up to `target` (default: the last step); returns the version reached.
+
+    Call inside a transaction: every step and the version bump commit together or not at all.
+    """
+    versions = [s.version for s in steps]
+    if versions != list(range(1, len(steps) + 1)):
+        raise ValueError(f"migration steps must be numbered 1..n in order, got {versions}")
+    target = versions[-1] if target is None else target
+    _lock(conn)
+    tables.schema_version.create(conn, checkfirst=True)
+    current = current_version(conn)
+    if current > versions[-1]:
+        raise RuntimeError(
+            f"the database schema is v{current}, newer than this articlebot (v{versions[-1]}): "
+            "upgrade articlebot"
+        )
+    for step in steps:
+        if current < step.version <= target:
+            step.apply(conn)
+    reached = max(current, target)
+    if reached != current:
+        _set_version(conn, reached, exists=current > 0)
+    return reached
+
+
+def _lock(conn: Connection) -> None:
+    # SQLite: the caller's transaction began IMMEDIATE, which already excludes other writers.
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_LOCK_KEY})
+
+
+def _set_version(conn: Connection, version: int, *, exists: bool) -> None:
+    table = tables.schema_version
+    values = {"version": version, "upgraded_at": datetime.now(UTC)}
+    if exists:
+        conn.execute(table.update().where(table.c.id == 1).values(**values))
+    else:
+        conn.execute(table.insert().values(id=1, **values))
