@@ -1,0 +1,113 @@
+"""Any source -> `Article`: URLs (safe fetch, cached), files, stdin, pasted text, uploads.
+
+Extraction is CPU-bound (trafilatura, pypdf), so it runs in a worker thread: the Slack bot's
+event loop keeps acknowledging events while a big page is parsed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import mimetypes
+from pathlib import Path
+
+from bot.config import Settings
+from bot.errors import BadInput, TooLarge
+from bot.ingest.article import Article
+from bot.ingest.extract import extract_document, extract_text
+from bot.ingest.fetch import SafeFetcher
+from bot.ingest.urls import normalize_url
+from bot.store.store import Store
+
+_SUFFIX_TYPES = {
+    ".html": "text/html",
+    ".htm": "text/html",
+    ".xhtml": "application/xhtml+xml",
+    ".pdf": "application/pdf",
+    ".md": "text/markdown",
+    ".markdown": "text/markdown",
+    ".txt": "text/plain",
+    ".text": "text/plain",
+}
+# Re-fetch a URL after this long: articles get corrected and updated.
+URL_CACHE_SECONDS = 6 * 3600
+
+
+def sniff_type(body: bytes, name: str = "") -> str:
+    """Content type from a file name, else from the first bytes."""
+    suffix = Path(name).suffix.lower()
+    if suffix in _SUFFIX_TYPES:
+        return _SUFFIX_TYPES[suffix]
+    head = body[:512].lstrip().lower()
+    if head.startswith(b"%pdf-"):
+        return "application/pdf"
+    if head.startswith((b"<!doctype html", b"<html")) or b"<body" in head:
+        return "text/html"
+    guessed, _ = mimetypes.guess_type(name) if name else (None, None)
+    return guessed or "text/plain"
+
+
+class ArticleLoader:
+    def __init__(
+        self, settings: Settings, *, fetcher: SafeFetcher, store: Store | None = None
+    ) -> None:
+        self.settings = settings
+        self.fetcher = fetcher
+        self.store = store
+
+    def check_size(self, article: Article) -> Article:
+        limit = self.settings.article_max_words
+        if article.words > limit:
+            raise TooLarge(
+                f"That article is too long for me ({article.words:,} words; the limit is "
+                f"{limit:,})."
+            )
+        return article
+
+    async def load_url(self, url: str) -> Article:
+        key = normalize_url(url)
+        if self.store is not None:
+            cached = await self.store.get_article_for_url(key, max_age_s=URL_CACHE_SECONDS)
+            if cached is not None:
+                return cached
+        doc = await self.fetcher.fetch(url)
+        article = await asyncio.to_thread(
+            extract_document, doc.body, doc.content_type, url=doc.final_url, charset=doc.charset
+        )
+        article = self.check_size(article)
+        if self.store is not None:
+            await self.store.put_article(article, normalized_url=key)
+        return article
+
+    async def load_bytes(
+        self,
+        body: bytes,
+        *,
+        name: str = "",
+        content_type: str | None = None,
+        url: str | None = None,
+    ) -> Article:
+        """An uploaded file or stdin: the type comes from the name or the bytes."""
+        if not body.strip():
+            raise BadInput("That file is empty.")
+        kind = content_type if content_type and content_type != "application/octet-stream" else None
+        article = await asyncio.to_thread(
+            extract_document, body, kind or sniff_type(body, name), url=url
+        )
+        return await self._remember(self.check_size(article))
+
+    async def load_path(self, path: Path) -> Article:
+        try:
+            body = path.read_bytes()
+        except OSError as exc:
+            raise BadInput(f"Cannot read {path}: {exc.strerror or exc}.") from None
+        return await self.load_bytes(body, name=path.name)
+
+    async def load_text(self, text: str) -> Article:
+        """Pasted text: the article itself."""
+        article = extract_text(text, kind="pasted")
+        return await self._remember(self.check_size(article))
+
+    async def _remember(self, article: Article) -> Article:
+        if self.store is not None:
+            await self.store.put_article(article)
+        return article
