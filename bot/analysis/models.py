@@ -6,6 +6,7 @@ the LLM-facing schemas (what we ask the model to return) live in `bot.analysis.s
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Literal
 
 from pydantic import BaseModel, Field
@@ -80,3 +81,22 @@ class Turn(BaseModel):
 
     question: str
     answer: str
+
+
+@dataclass(frozen=True)
+class AnswerDelta:
+    """A piece of answer text that is safe to show now (quoted spans already verified)."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class AnswerDone:
+    """The final answer. `restarted` means the streamed text so far was abandoned (the LLM
+    failed mid-stream) and `result` comes from the fallback engine instead."""
+
+    result: AnswerResult
+    restarted: bool = False
+
+
+AnswerEvent = AnswerDelta | AnswerDone

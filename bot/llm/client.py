@@ -322,6 +322,30 @@ class LLMClient:
 
     # --- request building and reading ------------------------------------------------------
 
+    def prompt_tokens(
+        self, schema: type[BaseModel], messages: list[dict[str, str]], *, task: str
+    ) -> int:
+        """Prompt tokens of this request as the budget check counts them (schema included),
+        so callers can size article chunks before building the real request."""
+        return self.budget.count_messages(self._prepare(schema, messages, task, self._mode)[2])
+
+    def _prepare(
+        self, schema: type[BaseModel], messages: list[dict[str, str]], task: str, mode: str
+    ) -> tuple[list[dict[str, str]], dict[str, Any], list[dict[str, str]]]:
+        """(messages to send, response_format, messages to count) for `mode`."""
+        if mode == JSON_SCHEMA:
+            response_format: dict[str, Any] = {
+                "type": JSON_SCHEMA,
+                "json_schema": {"name": task, "strict": True, "schema": strict_schema(schema)},
+            }
+            # The server turns the schema into prompt tokens too; count it.
+            counted = [*messages, {"role": "system", "content": schema_text(schema)}]
+            return list(messages), response_format, counted
+        instruction = self._prompts.render("json_mode", task=task, schema=schema_text(schema))
+        at = next((i for i, m in enumerate(messages) if m.get("role") != "system"), 0)
+        sent = [*messages[:at], {"role": "system", "content": instruction}, *messages[at:]]
+        return sent, {"type": JSON_OBJECT}, sent
+
     def _request(
         self,
         schema: type[BaseModel],
@@ -332,20 +356,7 @@ class LLMClient:
     ) -> dict[str, Any]:
         """Request arguments for `mode`, after checking the token budget (raises BudgetExceeded)."""
         limit = max_output_tokens or self.settings.llm_output_reserve
-        if mode == JSON_SCHEMA:
-            sent = list(messages)
-            response_format: dict[str, Any] = {
-                "type": JSON_SCHEMA,
-                "json_schema": {"name": task, "strict": True, "schema": strict_schema(schema)},
-            }
-            # The server turns the schema into prompt tokens too; count it.
-            counted = [*sent, {"role": "system", "content": schema_text(schema)}]
-        else:
-            instruction = self._prompts.render("json_mode", task=task, schema=schema_text(schema))
-            at = next((i for i, m in enumerate(messages) if m.get("role") != "system"), 0)
-            sent = [*messages[:at], {"role": "system", "content": instruction}, *messages[at:]]
-            response_format = {"type": JSON_OBJECT}
-            counted = sent
+        sent, response_format, counted = self._prepare(schema, messages, task, mode)
         self.budget.check(counted, limit)
         kwargs: dict[str, Any] = {
             "model": self.model,

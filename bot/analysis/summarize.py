@@ -1,0 +1,208 @@
+"""Summary and key actors with the LLM, single pass or map-reduce for long articles.
+
+Short articles: two calls in parallel (summary, actors) over the same prompt prefix, so servers
+with prompt caching bill the article once. Articles over the context budget: notes per chunk of
+paragraphs (map), a summary written from the notes (reduce), and actors merged by name in code.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+
+from bot.analysis import prompt_context
+from bot.analysis.chunking import chunk_paragraphs
+from bot.analysis.grounding import MAX_ACTORS, ground_actors, ground_bullets, ground_summary
+from bot.analysis.models import Actor, Bullet, Summary
+from bot.analysis.quotes import QuoteVerifier
+from bot.analysis.schemas import ActorClaim, ActorsOut, ChunkNotesOut, SummaryOut
+from bot.ingest.article import Article
+from bot.llm.client import LLMClient
+from bot.llm.usage import Usage
+from bot.prompts import PromptLibrary
+
+# Upper bound on map calls for one article; beyond it the summary covers the first part only
+# (and says so). Keeps a book-length paste from costing a hundred calls.
+MAX_MAP_CHUNKS = 12
+# Tokens kept free in each map prompt for rounding differences between our count and the server's.
+_MARGIN = 64
+
+SUMMARY_TEMPLATES = ("system", "_article", "summary", "actors", "chunk_notes", "reduce_summary")
+
+
+@dataclass
+class SummaryOutcome:
+    summary: Summary
+    actors: list[Actor]
+    usage: Usage
+    dropped_quotes: int
+    coverage: float
+    notice: str | None
+
+
+class LLMSummarizer:
+    def __init__(self, llm: LLMClient, prompts: PromptLibrary, *, language: str) -> None:
+        self.llm = llm
+        self.prompts = prompts
+        self.language = language
+
+    def _messages(self, template: str, **variables: object) -> list[dict[str, str]]:
+        return [
+            {"role": "system", "content": self.prompts.render("system")},
+            {"role": "user", "content": self.prompts.render(template, **variables)},
+        ]
+
+    async def run(self, article: Article, *, request: str | None = None) -> SummaryOutcome:
+        variables = {
+            "meta": prompt_context.meta(article),
+            "paragraphs": prompt_context.numbered(article),
+            "language": self.language,
+            "request": request or "",
+        }
+        summary_msgs = self._messages("summary", **variables)
+        actors_msgs = self._messages("actors", **variables)
+        room = self.llm.budget.prompt_room()
+        needed = max(
+            self.llm.prompt_tokens(SummaryOut, summary_msgs, task="summary"),
+            self.llm.prompt_tokens(ActorsOut, actors_msgs, task="actors"),
+        )
+        if needed <= room:
+            return await self._single_pass(article, summary_msgs, actors_msgs)
+        return await self._map_reduce(article, request=request)
+
+    async def _single_pass(
+        self,
+        article: Article,
+        summary_msgs: list[dict[str, str]],
+        actors_msgs: list[dict[str, str]],
+    ) -> SummaryOutcome:
+        summary_c, actors_c = await asyncio.gather(
+            self.llm.complete(SummaryOut, summary_msgs, task="summary"),
+            self.llm.complete(ActorsOut, actors_msgs, task="actors"),
+        )
+        actors, dropped = ground_actors(actors_c.value.actors, QuoteVerifier(article))
+        usage = Usage()
+        usage.add(summary_c.usage)
+        usage.add(actors_c.usage)
+        return SummaryOutcome(
+            summary=ground_summary(summary_c.value, article),
+            actors=actors,
+            usage=usage,
+            dropped_quotes=dropped,
+            coverage=1.0,
+            notice=None,
+        )
+
+    def _chunk_messages(
+        self, article: Article, numbers: list[int], part: int, parts: int
+    ) -> list[dict[str, str]]:
+        return self._messages(
+            "chunk_notes",
+            meta=prompt_context.meta(article),
+            paragraphs=prompt_context.numbered(article, numbers),
+            part=part,
+            parts=parts,
+            language=self.language,
+        )
+
+    def _reduce_messages(
+        self, article: Article, notes: list[Bullet], covered: int, request: str | None
+    ) -> list[dict[str, str]]:
+        return self._messages(
+            "reduce_summary",
+            meta=prompt_context.meta(article),
+            notes=notes,
+            covered=covered,
+            total=len(article.paragraphs),
+            language=self.language,
+            request=request or "",
+        )
+
+    def _plan_chunks(self, article: Article) -> list[list[int]]:
+        """Chunks that each fit one map prompt, at most MAX_MAP_CHUNKS of them."""
+        empty = self._chunk_messages(article, [], MAX_MAP_CHUNKS, MAX_MAP_CHUNKS)
+        overhead = self.llm.prompt_tokens(ChunkNotesOut, empty, task="chunk_notes")
+        capacity = max(self.llm.budget.prompt_room() - overhead - _MARGIN, 1)
+        chunks = chunk_paragraphs(article, max_tokens=capacity, count_tokens=self.llm.budget.count)
+        return chunks[:MAX_MAP_CHUNKS]
+
+    def _fit_notes(
+        self, article: Article, per_chunk: list[list[Bullet]], covered: int, request: str | None
+    ) -> list[Bullet]:
+        """All notes if the reduce prompt fits, else the first few of every chunk."""
+        room = self.llm.budget.prompt_room()
+        for keep in range(max(map(len, per_chunk), default=0), 0, -1):
+            notes = [n for chunk in per_chunk for n in chunk[:keep]]
+            messages = self._reduce_messages(article, notes, covered, request)
+            if self.llm.prompt_tokens(SummaryOut, messages, task="summary") <= room:
+                return notes
+        return [chunk[0] for chunk in per_chunk if chunk][:1]
+
+    async def _map_reduce(self, article: Article, *, request: str | None) -> SummaryOutcome:
+        chunks = self._plan_chunks(article)
+        covered = sum(len(c) for c in chunks)
+        coverage = covered / len(article.paragraphs)
+        notes = await asyncio.gather(
+            *(
+                self.llm.complete(
+                    ChunkNotesOut,
+                    self._chunk_messages(article, chunk, i, len(chunks)),
+                    task="chunk_notes",
+                )
+                for i, chunk in enumerate(chunks, start=1)
+            )
+        )
+        usage = Usage()
+        for note in notes:
+            usage.add(note.usage)
+        per_chunk = [ground_bullets(note.value.points, article) for note in notes]
+        reduce_c = await self.llm.complete(
+            SummaryOut,
+            self._reduce_messages(
+                article, self._fit_notes(article, per_chunk, covered, request), covered, request
+            ),
+            task="summary",
+        )
+        usage.add(reduce_c.usage)
+        merged = merge_actors([a for note in notes for a in note.value.actors])
+        actors, dropped = ground_actors(merged, QuoteVerifier(article))
+        notice = (
+            f"This article is long: the summary is based on paragraphs 1-{covered} "
+            f"of {len(article.paragraphs)} ({coverage:.0%})."
+            if coverage < 1.0
+            else f"This article is long: it was read in {len(chunks)} parts and the notes combined."
+        )
+        return SummaryOutcome(
+            summary=ground_summary(reduce_c.value, article),
+            actors=actors,
+            usage=usage,
+            dropped_quotes=dropped,
+            coverage=coverage,
+            notice=notice,
+        )
+
+
+def _name_key(name: str) -> str:
+    return " ".join(name.casefold().split())
+
+
+def merge_actors(claims: list[ActorClaim]) -> list[ActorClaim]:
+    """Merge actors found in several chunks by name; rank by how many chunks mention them."""
+    merged: dict[str, ActorClaim] = {}
+    seen_in: dict[str, int] = {}
+    for claim in claims:
+        key = _name_key(claim.name)
+        if not key:
+            continue
+        seen_in[key] = seen_in.get(key, 0) + 1
+        if key not in merged:
+            merged[key] = claim.model_copy(deep=True)
+            continue
+        kept = merged[key]
+        if not kept.role and claim.role:
+            kept.role = claim.role
+        if claim.did and claim.did not in kept.did:
+            kept.did = f"{kept.did} {claim.did}".strip()
+        kept.quotes.extend(claim.quotes)
+    ranked = sorted(merged, key=lambda k: -seen_in[k])  # stable: first-seen order breaks ties
+    return [merged[k] for k in ranked][: MAX_ACTORS * 2]
