@@ -17,7 +17,7 @@ install: $(VENV)/.installed-dev
 
 demo: install
 	$(BIN)/articlebot summarize $(SAMPLE)
-	$(BIN)/articlebot ask $(SAMPLE) "Who opposed the pilot and why?"
+	$(BIN)/articlebot ask $(SAMPLE) "Who voted against the pilot, and why?"
 
 test: install
 	$(BIN)/ruff check bot tests bench

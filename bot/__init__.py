@@ -1,3 +1,3 @@
-"""articlebot: summaries, key actors and grounded answers for articles, in Slack and the terminal."""
+"""articlebot: summaries, key actors and grounded answers about articles."""
 
 __version__ = "0.1.0"

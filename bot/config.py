@@ -17,7 +17,6 @@ from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_vali
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
-
 def _default_data_dir() -> Path:
     xdg = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
     return Path(xdg) / "articlebot"
@@ -30,7 +29,11 @@ class Settings(BaseSettings):
     """All runtime configuration. Field names map to upper-case environment variables."""
 
     model_config = SettingsConfigDict(
-        env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        case_sensitive=False,
+        env_ignore_empty=True,  # `KEY=` in .env means "use the default"
     )
 
     # --- LLM (any OpenAI-compatible Chat Completions server) ---
@@ -54,6 +57,8 @@ class Settings(BaseSettings):
     llm_price_output_per_mtok: float = Field(default=0.0, ge=0)
 
     # --- Analysis ---
+    # Language of summaries and actor descriptions (answers follow the question's language).
+    summary_language: str = "English"
     # Tokens of article text sent with a question when the article is longer than this.
     qa_context_tokens: int = Field(default=1_500, ge=200)
     # Largest article accepted at all (words); bigger ones get a clear refusal.
@@ -104,16 +109,15 @@ class Settings(BaseSettings):
             ipaddress.ip_network(cidr, strict=False)  # raises ValueError naming the bad CIDR
         return value
 
-    @field_validator("llm_base_url", "database_url", mode="before")
-    @classmethod
-    def _empty_is_none(cls, value: object) -> object:
-        return None if value == "" else value
-
-    @field_validator("llm_api_key", "slack_bot_token", "slack_app_token", "slack_signing_secret",
-                     mode="before")
-    @classmethod
-    def _empty_secret_is_none(cls, value: object) -> object:
-        return None if value == "" else value
+    def secret_values(self) -> list[str]:
+        """Configured secrets, for scrubbing logs."""
+        secrets = (
+            self.llm_api_key,
+            self.slack_bot_token,
+            self.slack_app_token,
+            self.slack_signing_secret,
+        )
+        return [s.get_secret_value() for s in secrets if s is not None]
 
     @property
     def llm_configured(self) -> bool:

@@ -12,8 +12,7 @@ from bot.analysis.offline.furniture import furniture
 from bot.analysis.quotes import QuoteVerifier
 from bot.analysis.text import split_sentences
 from bot.ingest.article import Article
-from tests.shared_data import QA_DIR, requires_shared
-from tests.test_quotes import russia_china_article, sample_article
+from tests.shared_data import QA_DIR, requires_shared, russia_china_article, sample_article
 
 JUNK = {"The", "But", "Tuesday", "Wednesday", "March", "September", "Kremlin Pool Photo"}
 

@@ -2,28 +2,12 @@
 
 from __future__ import annotations
 
-import re
-
 import pytest
 
 from bot.analysis.quotes import QuoteVerifier
 from bot.analysis.text import normalize_with_offsets
-from bot.ingest.article import Article, split_paragraphs
-from tests.shared_data import SAMPLE_ARTICLE, SHARED_DIR, requires_shared
-
-RUSSIA_CHINA = SHARED_DIR / "articles" / "news-russia-china-2023.txt"
-
-
-def sample_article() -> Article:
-    """samples/tidal-pilot.md as a markdown reader would give it: "# " title, emphasis removed."""
-    lines = SAMPLE_ARTICLE.read_text(encoding="utf-8").splitlines()
-    title = lines[0].removeprefix("# ").strip()
-    paragraphs = [re.sub(r"^\*(.*)\*$", r"\1", p) for p in split_paragraphs("\n".join(lines[1:]))]
-    return Article.build(paragraphs, title=title, source_kind="markdown")
-
-
-def russia_china_article() -> Article:
-    return Article.build(split_paragraphs(RUSSIA_CHINA.read_text(encoding="utf-8")))
+from bot.ingest.article import Article
+from tests.shared_data import requires_shared, russia_china_article, sample_article
 
 
 @pytest.fixture(scope="module")

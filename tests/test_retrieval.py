@@ -9,7 +9,7 @@ import pytest
 from bot.analysis.retrieval import select_paragraphs
 from bot.ingest.article import Article
 from bot.tokens import count_tokens
-from tests.test_quotes import sample_article
+from tests.shared_data import sample_article
 
 TOPICS = [
     "The bakery on Mill Lane sells rye bread, cinnamon buns and sourdough loaves every morning.",

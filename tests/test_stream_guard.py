@@ -8,7 +8,7 @@ import pytest
 
 from bot.analysis.quotes import QuoteVerifier
 from bot.analysis.stream_guard import QuoteStreamGuard
-from tests.test_quotes import sample_article
+from tests.shared_data import sample_article
 
 NOTE = "[not found in the article]"
 FABRICATED = "the moon base will open next spring"

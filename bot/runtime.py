@@ -1,0 +1,67 @@
+"""Builds the pipeline's long-lived parts from settings, for the CLI, the bot and the evaluator.
+
+One place decides which engine runs: the LLM when an API key or base URL is configured, the
+offline engine otherwise (and it says so).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from bot.analysis.analyzer import Analyzer
+from bot.config import Settings
+from bot.ingest.fetch import SafeFetcher
+from bot.ingest.loader import ArticleLoader
+from bot.llm.client import LLMClient
+from bot.llm.usage import CallRecord
+from bot.store.store import Store
+
+log = logging.getLogger("articlebot.usage")
+
+
+def log_usage(record: CallRecord) -> None:
+    """Every LLM call leaves a usage line in the log (the store keeps per-request totals)."""
+    u = record.usage
+    log.info(
+        "llm call task=%s model=%s mode=%s prompt=%d completion=%d cached=%d latency_ms=%.0f",
+        record.task,
+        record.model,
+        record.mode,
+        u.prompt_tokens,
+        u.completion_tokens,
+        u.cached_tokens,
+        record.latency_ms,
+    )
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    store: Store
+    fetcher: SafeFetcher
+    loader: ArticleLoader
+    llm: LLMClient | None
+    analyzer: Analyzer
+
+    @classmethod
+    async def start(cls, settings: Settings, *, use_llm: bool | None = None) -> Runtime:
+        """Open the store and build clients; `use_llm=False` forces the offline engine."""
+        store = await Store.open(settings.resolved_database_url)
+        fetcher = SafeFetcher(settings)
+        want_llm = settings.llm_configured if use_llm is None else use_llm
+        llm = LLMClient(settings, usage_sink=log_usage) if want_llm else None
+        return cls(
+            settings=settings,
+            store=store,
+            fetcher=fetcher,
+            loader=ArticleLoader(settings, fetcher=fetcher, store=store),
+            llm=llm,
+            analyzer=Analyzer(settings, llm=llm, store=store),
+        )
+
+    async def close(self) -> None:
+        await self.fetcher.aclose()
+        if self.llm is not None:
+            await self.llm.aclose()
+        await self.store.close()
