@@ -191,6 +191,18 @@ async def test_requests_without_event_id_dedupe_on_channel_and_ts(store: Store) 
     assert len(await store.unfinished_jobs()) == 2
 
 
+async def test_a_burst_on_one_store_is_deduplicated_within_the_batch(store: Store) -> None:
+    """Requests arriving together share one transaction; repeats inside it still lose."""
+    outcomes = await asyncio.gather(
+        *(_request(store, event_id=f"EvB{i % 7}", ts=f"6.{i % 5}") for i in range(30)),
+        *(_request(store, event_id=f"EvC{i}", ts=f"9.{i}") for i in range(30)),
+    )
+    winners = [job for job in outcomes if job is not None]
+    keys = {(j.channel, j.ts) for j in winners}
+    assert len(keys) == len(winners) == 5 + 30
+    assert {j.id for j in await store.unfinished_jobs()} == {j.id for j in winners}
+
+
 @pytest.mark.parametrize("same_key", ["event_id", "channel_ts"])
 async def test_concurrent_deliveries_create_exactly_one_job(db_url: str, same_key: str) -> None:
     """20 racers, each with its own engine (as separate processes would have), one key."""
@@ -325,6 +337,37 @@ async def test_count_requests_window(store: Store, clock: FakeClock) -> None:
     assert await store.count_requests(user="U1", since=start + timedelta(minutes=30)) == 3
     assert await store.count_requests(user="U2", since=start) == 1
     assert await store.count_requests(user="nobody", since=start) == 0
+    assert await _request(store, event_id="R", ts="8.10", kind="notice") is not None
+    assert await store.count_requests(user="U1", since=start) == 5
+    assert await store.count_requests(user="U1", since=start, exclude_kinds=("notice",)) == 4
+
+
+async def test_extend_lease_and_reply_ts(store: Store, clock: FakeClock) -> None:
+    job = await _request(store)
+    assert job is not None and job.reply_ts is None
+    await store.claim_job(job.id, worker="w1", lease_s=30)
+    clock.advance(25)
+    assert await store.extend_lease(job.id, worker="w1", lease_s=30)
+    assert not await store.extend_lease(job.id, worker="w2", lease_s=30), "not w2's job"
+    clock.advance(25)  # 50 s after the claim, 25 s after the renewal: still held
+    assert await store.claim_job(job.id, worker="w2", lease_s=30) is None
+    await store.set_job_reply(job.id, "1700000001.000200")
+    resumed = await store.get_job(job.id)
+    assert resumed is not None and resumed.reply_ts == "1700000001.000200"
+    await store.finish_job(job.id, status="done")
+    assert not await store.extend_lease(job.id, worker="w1", lease_s=30)
+
+
+async def test_released_job_is_resumable_at_once(store: Store) -> None:
+    job = await _request(store)
+    assert job is not None
+    await store.claim_job(job.id, worker="w1", lease_s=600)
+    await store.release_job(job.id, worker="w2")  # not w2's: no effect
+    assert await store.unfinished_jobs() == []
+    await store.release_job(job.id, worker="w1")
+    assert [j.id for j in await store.unfinished_jobs()] == [job.id]
+    again = await store.claim_job(job.id, worker="w3", lease_s=600)
+    assert again is not None and again.attempts == 2
 
 
 # --- threads and turns -----------------------------------------------------------------------
@@ -390,12 +433,13 @@ async def test_fresh_database_is_at_latest_version(store: Store) -> None:
 
 
 async def test_upgrade_from_v1_keeps_data(db_url: str) -> None:
-    """A database left by v1 (no jobs.note) is upgraded in place at open, data intact."""
+    """A database left by v1 (no jobs.note, no jobs.reply_ts) is upgraded in place, data intact."""
     engine = create_engine(db_url)
     async with writer(engine).begin() as conn:
         assert await conn.run_sync(migrate, target=1) == 1
         # v1's jobs table had no note column (v1 created today's tables, so remove it).
         await conn.execute(text("ALTER TABLE jobs DROP COLUMN note"))
+        await conn.execute(text("ALTER TABLE jobs DROP COLUMN reply_ts"))
         await conn.execute(
             text(
                 'INSERT INTO jobs (kind, payload, channel, thread_ts, ts, team, "user", status,'
@@ -410,10 +454,10 @@ async def test_upgrade_from_v1_keeps_data(db_url: str) -> None:
 
     async with await Store.open(db_url) as upgraded:
         async with upgraded.engine.connect() as conn:
-            assert await conn.run_sync(current_version) == 2
-            assert "note" in await conn.run_sync(_columns, "jobs")
+            assert await conn.run_sync(current_version) == LATEST_VERSION == 3
+            assert {"note", "reply_ts"} <= await conn.run_sync(_columns, "jobs")
         [old] = await upgraded.unfinished_jobs()
-        assert (old.payload, old.note, old.user) == ({"k": "v"}, "", "U1")
+        assert (old.payload, old.note, old.user, old.reply_ts) == ({"k": "v"}, "", "U1", None)
         await upgraded.finish_job(old.id, status="failed", note="upgraded")
         finished = await upgraded.get_job(old.id)
         assert finished is not None and finished.note == "upgraded"

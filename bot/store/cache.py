@@ -56,7 +56,7 @@ class ArticleCache(StoreBase):
             index_elements=["content_hash"],
             set_={"data": insert.excluded.data, "stored_at": insert.excluded.stored_at},
         )
-        async with self._writer.begin() as conn:
+        async with self._write() as conn:
             await conn.execute(upsert)
             if normalized_url is not None:
                 url_insert = self._insert(tables.article_urls).values(
@@ -90,5 +90,5 @@ class ArticleCache(StoreBase):
             index_elements=["key_hash"],
             set_={"value": insert.excluded.value, "stored_at": insert.excluded.stored_at},
         )
-        async with self._writer.begin() as conn:
+        async with self._write() as conn:
             await conn.execute(upsert)

@@ -1,24 +1,24 @@
 """Slack intake and the job queue: each request is accepted once, then worked under a lease.
 
 Slack retries deliveries and sends one message as both `app_mention` and `message`; the
-unique keys on `seen_events` (event id, and channel + ts) turn every repeat into an
-IntegrityError inside the same transaction that would have created the job, so exactly one
-delivery creates a job even when several processes race. A worker claims a job with a lease;
+unique keys on `seen_events` (event id, and channel + ts) decide, inside the transaction that
+creates the job, whether a delivery is new, so exactly one delivery creates a job even when
+several processes race. A worker claims a job with a lease;
 if it dies, the lease runs out and another worker (or the restarted bot) can claim it again.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, delete, or_, select, update
 from sqlalchemy.engine import RowMapping
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql.elements import ColumnElement
 
 from bot.store import tables
-from bot.store.base import StoreBase
+from bot.store.base import Coalescer, StoreBase
 from bot.store.records import FinalStatus, Job
 
 _j = tables.jobs
@@ -41,10 +41,30 @@ def _job(row: RowMapping) -> Job:
         worker=row["worker"],
         lease_until=row["lease_until"],
         note=row["note"],
+        reply_ts=row["reply_ts"],
     )
 
 
+@dataclass(frozen=True)
+class _Request:
+    values: dict[str, Any]
+    event_id: str | None
+
+
+@dataclass(frozen=True)
+class _CountQuery:
+    user: str
+    since: datetime
+    exclude_kinds: tuple[str, ...]
+
+
 class SlackIntake(StoreBase):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Both run on the ack path of every Slack event: grouped under bursts.
+        self._record = Coalescer(self._insert_requests)
+        self._count = Coalescer(self._count_requests)
+
     async def record_request(
         self,
         *,
@@ -57,46 +77,58 @@ class SlackIntake(StoreBase):
         user: str | None,
         thread_ts: str,
     ) -> Job | None:
-        """Accept a Slack request as a pending job, or return None if it was seen before."""
-        now = self._now()
-        try:
-            async with self._writer.begin() as conn:
-                job_id = (
-                    await conn.execute(
-                        _j.insert()
-                        .values(
-                            kind=kind,
-                            payload=payload,
-                            channel=channel,
-                            thread_ts=thread_ts,
-                            ts=ts,
-                            team=team,
-                            user=user,
-                            status="pending",
-                            attempts=0,
-                            created_at=now,
-                        )
-                        .returning(_j.c.id)
-                    )
-                ).scalar_one()
-                await conn.execute(
-                    _seen.insert().values(
-                        event_id=event_id, channel=channel, ts=ts, job_id=job_id, created_at=now
-                    )
-                )
-        except IntegrityError:
-            if await self._seen_before(event_id, channel, ts):
-                return None
-            raise
-        return await self.get_job(job_id)
+        """Accept a Slack request as a pending job, or return None if it was seen before.
 
-    async def _seen_before(self, event_id: str | None, channel: str, ts: str) -> bool:
-        """After an IntegrityError: was it our dedupe keys (a repeat) or a real fault?"""
-        same = and_(_seen.c.channel == channel, _seen.c.ts == ts)
-        if event_id is not None:
-            same = or_(same, _seen.c.event_id == event_id)
-        async with self._engine.connect() as conn:
-            return bool(await conn.scalar(select(func.count()).select_from(_seen).where(same)))
+        Requests arriving together are written in one transaction (group commit).
+        """
+        values = {
+            "kind": kind,
+            "payload": payload,
+            "channel": channel,
+            "thread_ts": thread_ts,
+            "ts": ts,
+            "team": team,
+            "user": user,
+            "status": "pending",
+            "attempts": 0,
+            "created_at": self._now(),
+        }
+        return await self._record(_Request(values, event_id))
+
+    async def _insert_requests(self, batch: list[_Request]) -> list[Job | None]:
+        """Insert the jobs, then claim their dedupe keys; jobs whose keys were taken go away.
+
+        `ON CONFLICT DO NOTHING` makes the unique keys decide, atomically, even against other
+        processes writing to the same database at the same moment (and between two copies of
+        one event inside the batch). Three statements per batch, however large it is.
+        """
+        async with self._write(urgent=True) as conn:
+            inserted = await conn.execute(
+                _j.insert().returning(_j.c.id, sort_by_parameter_order=True),
+                [request.values for request in batch],
+            )
+            ids = [row.id for row in inserted]
+            claimed = await conn.execute(
+                self._insert(_seen).on_conflict_do_nothing().returning(_seen.c.job_id),
+                [
+                    {
+                        "event_id": request.event_id,
+                        "channel": request.values["channel"],
+                        "ts": request.values["ts"],
+                        "job_id": job_id,
+                        "created_at": request.values["created_at"],
+                    }
+                    for request, job_id in zip(batch, ids, strict=True)
+                ],
+            )
+            winners = {row.job_id for row in claimed}
+            losers = [job_id for job_id in ids if job_id not in winners]
+            if losers:
+                await conn.execute(delete(_j).where(_j.c.id.in_(losers)))
+        return [
+            Job(id=job_id, **request.values) if job_id in winners else None
+            for request, job_id in zip(batch, ids, strict=True)
+        ]
 
     async def get_job(self, job_id: int) -> Job | None:
         async with self._engine.connect() as conn:
@@ -115,7 +147,7 @@ class SlackIntake(StoreBase):
         A single conditional UPDATE, so two workers can never both win.
         """
         now = self._now()
-        async with self._writer.begin() as conn:
+        async with self._write() as conn:
             claimed = await conn.execute(
                 update(_j)
                 .where(_j.c.id == job_id, self._claimable(now))
@@ -131,11 +163,36 @@ class SlackIntake(StoreBase):
             row = (await conn.execute(select(_j).where(_j.c.id == job_id))).mappings().one()
         return _job(row)
 
+    async def extend_lease(self, job_id: int, *, worker: str, lease_s: float) -> bool:
+        """Keep a long job's lease alive; False if the job is no longer ours."""
+        async with self._write() as conn:
+            result = await conn.execute(
+                update(_j)
+                .where(_j.c.id == job_id, _j.c.worker == worker, _j.c.status == "running")
+                .values(lease_until=self._now() + timedelta(seconds=lease_s))
+            )
+        return result.rowcount == 1
+
+    async def release_job(self, job_id: int, *, worker: str) -> None:
+        """Hand an unfinished job back (graceful shutdown), so the next start resumes it now
+        instead of waiting for the lease to run out."""
+        async with self._write() as conn:
+            await conn.execute(
+                update(_j)
+                .where(_j.c.id == job_id, _j.c.worker == worker, _j.c.status == "running")
+                .values(status="pending", worker=None, lease_until=None)
+            )
+
+    async def set_job_reply(self, job_id: int, reply_ts: str) -> None:
+        """Remember the reply message, so a resumed job edits it rather than posting again."""
+        async with self._write() as conn:
+            await conn.execute(update(_j).where(_j.c.id == job_id).values(reply_ts=reply_ts))
+
     async def finish_job(self, job_id: int, *, status: FinalStatus, note: str = "") -> None:
         """Mark a pending or running job finished; a job already finished stays as it was."""
         if status not in ("done", "failed", "expired"):
             raise ValueError(f"not a final job status: {status!r}")
-        async with self._writer.begin() as conn:
+        async with self._write() as conn:
             await conn.execute(
                 update(_j)
                 .where(_j.c.id == job_id, _j.c.status.in_(("pending", "running")))
@@ -149,10 +206,28 @@ class SlackIntake(StoreBase):
             rows = (await conn.execute(query)).mappings().all()
         return [_job(r) for r in rows]
 
-    async def count_requests(self, *, user: str, since: datetime) -> int:
-        """Requests accepted from `user` at or after `since` (for the per-user quota)."""
-        query = (
-            select(func.count()).select_from(_j).where(_j.c.user == user, _j.c.created_at >= since)
+    async def count_requests(
+        self, *, user: str, since: datetime, exclude_kinds: tuple[str, ...] = ()
+    ) -> int:
+        """Requests accepted from `user` at or after `since` (for the per-user quota);
+        `exclude_kinds` leaves out jobs that cost nothing, such as refusals."""
+        return await self._count(_CountQuery(user, since, tuple(exclude_kinds)))
+
+    async def _count_requests(self, batch: list[_CountQuery]) -> list[int]:
+        """One query for a batch of quota checks; each is then counted with its own window."""
+        query = select(_j.c.user, _j.c.kind, _j.c.created_at).where(
+            _j.c.user.in_({q.user for q in batch}),
+            _j.c.created_at >= min(q.since for q in batch),
         )
         async with self._engine.connect() as conn:
-            return int(await conn.scalar(query) or 0)
+            rows = (await conn.execute(query)).all()
+        return [
+            sum(
+                1
+                for row in rows
+                if row.user == q.user
+                and row.created_at >= q.since
+                and row.kind not in q.exclude_kinds
+            )
+            for q in batch
+        ]

@@ -4,7 +4,7 @@ The database records the version it is at; `migrate` applies the later steps in 
 transaction, holding a lock so that two processes starting together do not both upgrade.
 Steps are idempotent (they check before they change) so a fresh database, where v1 already
 creates today's tables, passes through later steps harmlessly. To change the schema: edit
-`tables.py` and append a step here, e.g. `Step(3, "...", add_column("jobs", "priority"))`.
+`tables.py` and append a step here, e.g. `Step(4, "...", add_column("jobs", "priority"))`.
 """
 
 from __future__ import annotations
@@ -52,6 +52,7 @@ def add_column(table_name: str, column_name: str) -> Callable[[Connection], None
 STEPS: tuple[Step, ...] = (
     Step(1, "initial schema", create_all),
     Step(2, "jobs.note: why a job failed or expired", add_column("jobs", "note")),
+    Step(3, "jobs.reply_ts: the reply a resumed job must edit", add_column("jobs", "reply_ts")),
 )
 
 LATEST_VERSION = STEPS[-1].version

@@ -28,6 +28,7 @@ class Job:
     worker: str | None = None
     lease_until: datetime | None = None
     note: str = ""
+    reply_ts: str | None = None
 
 
 @dataclass(frozen=True)

@@ -136,6 +136,9 @@ jobs = Table(
     Column("created_at", UTCDateTime, nullable=False),
     Column("finished_at", UTCDateTime),
     Column("note", Text, nullable=False, server_default=""),  # added in schema v2
+    # ts of the bot's reply message once posted, so a resumed job edits it instead of
+    # posting a second reply (schema v3).
+    Column("reply_ts", String(32)),
     Index("ix_jobs_status_created", "status", "created_at"),
     Index("ix_jobs_user_created", "user", "created_at"),
 )

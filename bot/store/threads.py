@@ -65,13 +65,13 @@ class ThreadMemory(StoreBase):
                 "updated_at": new.updated_at,
             },
         )
-        async with self._writer.begin() as conn:
+        async with self._write() as conn:
             await conn.execute(upsert)
 
     async def add_turn(
         self, channel: str, thread_ts: str, *, question: str, answer: str, content_hash: str
     ) -> None:
-        async with self._writer.begin() as conn:
+        async with self._write() as conn:
             await conn.execute(
                 _turns.insert().values(
                     channel=channel,

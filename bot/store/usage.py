@@ -23,7 +23,7 @@ class UsageLedger(StoreBase):
         channel: str | None = None,
         user: str | None = None,
     ) -> None:
-        async with self._writer.begin() as conn:
+        async with self._write() as conn:
             await conn.execute(
                 _u.insert().values(
                     created_at=self._now(),
