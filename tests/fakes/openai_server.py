@@ -60,6 +60,7 @@ class Reply:
     stall: bool = False  # never answer (until the server stops): for timeout tests
     refusal: str | None = None
     chunk_delay: float | None = None  # per streamed chunk; None = the server's default
+    stall_after_chunks: int | None = None  # streaming: send this many chunks, then hang
 
 
 @dataclass
@@ -69,6 +70,7 @@ class ReceivedRequest:
     headers: dict[str, str]
     json: Any
     task: str | None = None
+    at: float = field(default_factory=time.monotonic)  # arrival, comparable with other fakes
 
 
 class FakeOpenAI:
@@ -334,7 +336,9 @@ class FakeOpenAI:
                 {**head, "object": "chat.completion.chunk", "choices": [], "usage": _usage(usage)}
             )
         try:
-            for event in events:
+            for sent, event in enumerate(events):
+                if reply.stall_after_chunks is not None and sent >= reply.stall_after_chunks:
+                    await self._wait(3600)  # until the server stops: a mid-stream hang
                 if delay:
                     await self._wait(delay)
                 await response.write(f"data: {json.dumps(event)}\n\n".encode())

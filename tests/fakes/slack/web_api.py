@@ -1,0 +1,151 @@
+"""The Web API over HTTP: request parsing, call log, injected failures, token checks, dispatch.
+
+slack_sdk sends query params (`params=`), form bodies (`data=`) and JSON bodies (`json=`), with
+the token in `Authorization: Bearer ...`; Slack also takes `token` as a form field. All three are
+merged, and JSON-valued form fields (`blocks`, `metadata`, ...) are decoded as Slack does.
+"""
+
+from __future__ import annotations
+
+import collections
+import contextlib
+import json
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from aiohttp import web
+
+from tests.fakes.slack.validation import SlackError
+from tests.fakes.slack.workspace import TokenKind, Workspace
+
+Handler = Callable[[dict[str, Any]], dict[str, Any]]
+
+_JSON_FIELDS = ("blocks", "attachments", "metadata", "chunks", "prompts")
+
+
+@dataclass
+class Call:
+    """One Web API request as received (`at` is `time.monotonic()` on arrival)."""
+
+    method: str
+    params: dict[str, Any]
+    headers: dict[str, str]
+    token: str | None
+    http_method: str
+    at: float
+    status: int = 200
+    response: dict[str, Any] | None = None
+
+    @property
+    def ok(self) -> bool:
+        return bool(self.response and self.response.get("ok"))
+
+
+@dataclass
+class _Injected:
+    remaining: int
+    status: int
+    body: dict[str, Any]
+    headers: dict[str, str]
+
+
+class WebApi:
+    def __init__(self, workspace: Workspace) -> None:
+        self.ws = workspace
+        self._handlers: dict[str, tuple[TokenKind, Handler]] = {}
+        self._lock = threading.Lock()
+        self._injected: dict[str, collections.deque[_Injected]] = {}
+        self.calls: list[Call] = []
+
+    def register(self, handlers: dict[str, Handler]) -> None:
+        for method, handler in handlers.items():
+            kind: TokenKind = "app" if method.startswith("apps.connections.") else "bot"
+            self._handlers[method] = (kind, handler)
+
+    def inject(
+        self,
+        method: str,
+        *,
+        times: int,
+        status: int,
+        body: dict[str, Any],
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        """Answer the next `times` calls of `method` with this response instead of handling them."""
+        with self._lock:
+            queue = self._injected.setdefault(method, collections.deque())
+            queue.append(_Injected(times, status, body, headers or {}))
+
+    async def handle(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        params = await _read_params(request)
+        token = _bearer(request.headers.get("Authorization")) or params.pop("token", None)
+        call = Call(
+            method=method,
+            params=params,
+            headers=dict(request.headers),
+            token=token,
+            http_method=request.method,
+            at=time.monotonic(),
+        )
+        status, body, headers = self._answer(method, params, token)
+        call.status, call.response = status, body
+        with self._lock:
+            self.calls.append(call)
+        return web.json_response(body, status=status, headers=headers)
+
+    def _answer(
+        self, method: str, params: dict[str, Any], token: str | None
+    ) -> tuple[int, dict[str, Any], dict[str, str]]:
+        injected = self._take_injected(method)
+        if injected is not None:
+            return injected.status, dict(injected.body), dict(injected.headers)
+        if method not in self._handlers:
+            return 200, {"ok": False, "error": "unknown_method", "req_method": method}, {}
+        kind, handler = self._handlers[method]
+        try:
+            self.ws.check_token(token, kind)
+            return 200, handler(params), {}
+        except SlackError as exc:
+            return 200, exc.body(), {}
+        except (ValueError, TypeError) as exc:
+            return 200, {"ok": False, "error": "invalid_arguments", "detail": str(exc)}, {}
+
+    def _take_injected(self, method: str) -> _Injected | None:
+        with self._lock:
+            queue = self._injected.get(method)
+            if not queue:
+                return None
+            head = queue[0]
+            head.remaining -= 1
+            if head.remaining <= 0:
+                queue.popleft()
+            return head
+
+
+async def _read_params(request: web.Request) -> dict[str, Any]:
+    params: dict[str, Any] = dict(request.query)
+    if request.can_read_body:
+        if request.content_type == "application/json":
+            body = await request.json()
+            if isinstance(body, dict):
+                params.update(body)
+        else:
+            form = await request.post()
+            params.update({k: v for k, v in form.items() if isinstance(v, str)})
+    for name in _JSON_FIELDS:
+        value = params.get(name)
+        if isinstance(value, str):
+            # Invalid JSON stays a string: the handler reports it as badly formatted.
+            with contextlib.suppress(ValueError):
+                params[name] = json.loads(value)
+    return params
+
+
+def _bearer(header: str | None) -> str | None:
+    if header and header.lower().startswith("bearer "):
+        return header[7:].strip() or None
+    return None

@@ -1,0 +1,45 @@
+"""Identity of the fake workspace (IDs and tokens) and how a request's token is judged."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field
+from typing import Literal
+
+from tests.fakes.slack import events
+from tests.fakes.slack.validation import SlackError
+
+TokenKind = Literal["bot", "app"]
+
+
+def _bot_token() -> str:
+    return f"xoxb-1-{secrets.randbelow(10**12):012d}-{secrets.token_hex(12)}"
+
+
+def _app_token() -> str:
+    return f"xapp-1-{events.APP_ID}-{secrets.randbelow(10**12):012d}-{secrets.token_hex(32)}"
+
+
+@dataclass
+class Workspace:
+    team_id: str = events.TEAM_ID
+    team_name: str = "Fake Team"
+    app_id: str = events.APP_ID
+    bot_user_id: str = events.BOT_USER_ID
+    bot_id: str = events.BOT_ID
+    bot_name: str = "articlebot"
+    bot_token: str = field(default_factory=_bot_token)
+    app_token: str = field(default_factory=_app_token)
+    verification_token: str = field(default_factory=lambda: secrets.token_hex(12))
+
+    def check_token(self, token: str | None, kind: TokenKind) -> None:
+        """Slack's answers: no token `not_authed`, unknown `invalid_auth`, other kind
+        `not_allowed_token_type`."""
+        expected = self.bot_token if kind == "bot" else self.app_token
+        if not token:
+            raise SlackError("not_authed")
+        if secrets.compare_digest(token, expected):
+            return
+        if token in (self.bot_token, self.app_token):
+            raise SlackError("not_allowed_token_type")
+        raise SlackError("invalid_auth")
