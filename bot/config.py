@@ -92,6 +92,8 @@ class Settings(BaseSettings):
     slack_allowed_channels: CommaList = Field(default_factory=list)
     slack_user_quota_per_hour: int = Field(default=30, ge=0)
     slack_job_max_age_seconds: int = Field(default=900, ge=10)
+    # A running job's lease; a crashed worker's jobs are picked up again after it runs out.
+    slack_job_lease_seconds: float = Field(default=30.0, ge=1.0)
 
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 

@@ -7,6 +7,8 @@ offline engine otherwise (and it says so).
 from __future__ import annotations
 
 import logging
+import multiprocessing
+from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass
 
 from bot.analysis.analyzer import Analyzer
@@ -44,23 +46,41 @@ class Runtime:
     llm: LLMClient | None
     analyzer: Analyzer
 
+    executor: Executor | None = None
+
     @classmethod
-    async def start(cls, settings: Settings, *, use_llm: bool | None = None) -> Runtime:
-        """Open the store and build clients; `use_llm=False` forces the offline engine."""
+    async def start(
+        cls, settings: Settings, *, use_llm: bool | None = None, extract_processes: int = 0
+    ) -> Runtime:
+        """Open the store and build clients; `use_llm=False` forces the offline engine.
+
+        `extract_processes` > 0 runs article extraction in that many worker processes (the bot);
+        0 runs it in a thread (the CLI, where a process pool would only add start-up time).
+        """
         store = await Store.open(settings.resolved_database_url)
         fetcher = SafeFetcher(settings)
         want_llm = settings.llm_configured if use_llm is None else use_llm
         llm = LLMClient(settings, usage_sink=log_usage) if want_llm else None
+        executor = (
+            ProcessPoolExecutor(
+                max_workers=extract_processes, mp_context=multiprocessing.get_context("spawn")
+            )
+            if extract_processes > 0
+            else None
+        )
         return cls(
             settings=settings,
             store=store,
             fetcher=fetcher,
-            loader=ArticleLoader(settings, fetcher=fetcher, store=store),
+            loader=ArticleLoader(settings, fetcher=fetcher, store=store, executor=executor),
             llm=llm,
             analyzer=Analyzer(settings, llm=llm, store=store),
+            executor=executor,
         )
 
     async def close(self) -> None:
+        if self.executor is not None:
+            self.executor.shutdown(wait=False, cancel_futures=True)
         await self.fetcher.aclose()
         if self.llm is not None:
             await self.llm.aclose()

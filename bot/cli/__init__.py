@@ -3,6 +3,7 @@
     articlebot summarize SOURCE [--json]
     articlebot ask SOURCE QUESTION [--json]
     articlebot chat SOURCE
+    articlebot run [--http [--port N]]
 
 SOURCE is a URL, a file (html, txt, md, pdf) or `-` for stdin. Exit status: 0 on success,
 2 when the source cannot be read as an article, 1 for any other failure.
@@ -57,6 +58,10 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument("question")
     ask.add_argument("--json", action="store_true", help="print one JSON document")
     add("chat", "ask follow-up questions interactively, like a Slack thread")
+    run = sub.add_parser("run", help="run the Slack bot (Socket Mode, or --http)")
+    run.add_argument("--http", action="store_true", help="serve the Events API over HTTP")
+    run.add_argument("--host", default="0.0.0.0", help="HTTP mode: address to listen on")
+    run.add_argument("--port", type=int, default=3000, help="HTTP mode: port (default 3000)")
     return parser
 
 
@@ -157,6 +162,11 @@ COMMANDS: dict[
 
 
 async def _run(settings: Settings, args: argparse.Namespace) -> None:
+    if args.command == "run":
+        from bot.slack.app import run_until_stopped  # Slack stack only when serving
+
+        await run_until_stopped(settings, http=args.http, host=args.host, port=args.port)
+        return
     use_llm = {"auto": None, "llm": True, "offline": False}[args.engine]
     if use_llm and not settings.llm_configured:
         raise BadInput("--engine llm needs an LLM: set LLM_API_KEY or LLM_BASE_URL.")
@@ -172,9 +182,10 @@ def main(argv: list[str] | None = None) -> int:
     configure_logging(logging.INFO if args.verbose else logging.ERROR)
     try:
         settings = load_settings()
-        configure_logging(
-            logging.INFO if args.verbose else logging.ERROR, secrets=settings.secret_values()
-        )
+        level = logging.INFO if args.verbose else logging.ERROR
+        if args.command == "run":
+            level = logging.DEBUG if args.verbose else settings.log_level
+        configure_logging(level, secrets=settings.secret_values())
         asyncio.run(_run(settings, args))
     except SettingsError as exc:
         print(f"articlebot: {exc}", file=sys.stderr)

@@ -1,13 +1,16 @@
 """Any source -> `Article`: URLs (safe fetch, cached), files, stdin, pasted text, uploads.
 
-Extraction is CPU-bound (trafilatura, pypdf), so it runs in a worker thread: the Slack bot's
-event loop keeps acknowledging events while a big page is parsed.
+Extraction is CPU-bound (trafilatura, pypdf: mostly Python, holding the GIL), so it runs in an
+executor. The CLI uses a thread; the Slack bot passes a process pool, so that parsing a big
+page never delays the acknowledgements Slack is waiting for.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import mimetypes
+from concurrent.futures import Executor
 from pathlib import Path
 
 from bot.config import Settings
@@ -48,11 +51,23 @@ def sniff_type(body: bytes, name: str = "") -> str:
 
 class ArticleLoader:
     def __init__(
-        self, settings: Settings, *, fetcher: SafeFetcher, store: Store | None = None
+        self,
+        settings: Settings,
+        *,
+        fetcher: SafeFetcher,
+        store: Store | None = None,
+        executor: Executor | None = None,
     ) -> None:
         self.settings = settings
         self.fetcher = fetcher
         self.store = store
+        self.executor = executor
+
+    async def _extract(self, body: bytes, content_type: str, **kw: str | None) -> Article:
+        call = functools.partial(extract_document, body, content_type, **kw)
+        if self.executor is None:
+            return await asyncio.to_thread(call)
+        return await asyncio.get_running_loop().run_in_executor(self.executor, call)
 
     def check_size(self, article: Article) -> Article:
         limit = self.settings.article_max_words
@@ -70,8 +85,8 @@ class ArticleLoader:
             if cached is not None:
                 return cached
         doc = await self.fetcher.fetch(url)
-        article = await asyncio.to_thread(
-            extract_document, doc.body, doc.content_type, url=doc.final_url, charset=doc.charset
+        article = await self._extract(
+            doc.body, doc.content_type, url=doc.final_url, charset=doc.charset
         )
         article = self.check_size(article)
         if self.store is not None:
@@ -90,9 +105,7 @@ class ArticleLoader:
         if not body.strip():
             raise BadInput("That file is empty.")
         kind = content_type if content_type and content_type != "application/octet-stream" else None
-        article = await asyncio.to_thread(
-            extract_document, body, kind or sniff_type(body, name), url=url
-        )
+        article = await self._extract(body, kind or sniff_type(body, name), url=url)
         return await self._remember(self.check_size(article))
 
     async def load_path(self, path: Path) -> Article:

@@ -1,0 +1,214 @@
+"""Load on the HTTP-mode bot: N concurrent signed mentions, each with its own article.
+
+The bot runs as its own process (`articlebot run --http`), as in production; the fake Slack,
+the fake LLM (fixed latency L per call) and the article server run in this process. Prints:
+- ack latency p50/p99 (POST /slack/events round trip, as Slack measures it),
+- time to the first visible sign of progress (reaction or placeholder) per mention, p50/p99,
+- time until every summary is posted, against the ideal LLM-bound time
+  (ceil(2N / LLM_MAX_CONCURRENCY) x L: two calls per summary, bounded concurrency),
+- the bot process's peak RSS.
+Targets: ack p99 < 100 ms at 100 concurrent mentions, completion within 1.2x the ideal,
+peak RSS < 300 MB.
+
+    .venv/bin/python bench/slack_load.py [--mentions 100] [--latency 1.0] [--concurrency 16]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import math
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import aiohttp
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from tests.fakes.article_server import ArticleServer  # noqa: E402
+from tests.fakes.openai_server import FakeOpenAI, Reply  # noqa: E402
+from tests.fakes.slack_server import FakeSlack  # noqa: E402
+
+SECRET = "bench-signing-secret"
+CHANNEL = "C0LOAD"
+SAMPLE = (REPO / "samples" / "tidal-pilot.md").read_text(encoding="utf-8")
+
+
+def pct(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, math.ceil(share * len(ordered)) - 1)]
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def peak_rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def children(pid: int) -> list[int]:
+    """The bot's worker processes (article extraction)."""
+    found = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        found += [int(c) for c in (task / "children").read_text().split()]
+    return found
+
+
+async def wait_healthy(url: str, deadline: float) -> None:
+    async with aiohttp.ClientSession() as http:
+        while time.monotonic() < deadline:
+            try:
+                async with http.get(url) as response:
+                    if response.status == 200:
+                        return
+            except aiohttp.ClientError:
+                pass
+            await asyncio.sleep(0.1)
+    raise SystemExit("the bot did not become healthy")
+
+
+async def run(args: argparse.Namespace) -> None:
+    with FakeSlack() as slack, FakeOpenAI(keep_requests=False) as llm, ArticleServer() as web:
+        for i in range(args.mentions):
+            body = (
+                f"<html><body><article><h1>Load test {i}</h1>"
+                + "".join(f"<p>Report {i}. {p}</p>" for p in SAMPLE.split("\n\n")[2:])
+                + "</article></body></html>"
+            )
+            web.add(f"/load/{i}", body, content_type="text/html; charset=utf-8")
+        replies = [Reply(delay=args.latency) for _ in range(args.mentions)]
+        llm.script_for("summary", *replies)
+        llm.script_for("actors", *replies)
+        port = free_port()
+        data = Path(tempfile.mkdtemp(prefix="articlebot-load-"))
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("LLM_", "SLACK_"))}
+        env |= {
+            "SLACK_BOT_TOKEN": slack.bot_token,
+            "SLACK_SIGNING_SECRET": SECRET,
+            "SLACK_API_URL": slack.api_url,
+            "LLM_BASE_URL": llm.base_url,
+            "LLM_API_KEY": "sk-load-test",
+            "LLM_MAX_CONCURRENCY": str(args.concurrency),
+            "LLM_TIMEOUT_SECONDS": str(max(30.0, args.latency * 10)),
+            "DATA_DIR": str(data),
+            "FETCH_ALLOW_NETWORKS": "127.0.0.1/32",
+            "LOG_LEVEL": "WARNING",
+        }
+        bot = subprocess.Popen(
+            [sys.executable, "-m", "bot", "run", "--http", "--host", "127.0.0.1", "--port",
+             str(port)],
+            env=env, cwd=data, stderr=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        try:
+            await wait_healthy(f"http://127.0.0.1:{port}/healthz", time.monotonic() + 60)
+            posts = []
+            for i in range(args.mentions):
+                message, event = slack.user_message(
+                    CHANNEL, f"<@{slack.bot_user_id}> <{web.url(f'/load/{i}')}>", user=f"U{i:05d}"
+                )
+                body = json.dumps(slack.event_body(event)).encode()
+                posts.append((message.ts, body))
+            sent: dict[str, float] = {}
+            acks: list[float] = []
+            async with aiohttp.ClientSession(
+                connector=aiohttp.TCPConnector(limit=args.mentions)
+            ) as http:
+
+                async def mention(ts: str, body: bytes) -> None:
+                    headers = {"Content-Type": "application/json", **slack.sign(body, SECRET)}
+                    start = sent[ts] = time.monotonic()
+                    async with http.post(
+                        f"http://127.0.0.1:{port}/slack/events", data=body, headers=headers
+                    ) as response:
+                        await response.read()
+                        assert response.status == 200, response.status
+                        timing = response.headers.get("Server-Timing", "dur=nan")
+                    acks.append((time.monotonic() - start) * 1000)
+                    server_acks.append(float(timing.rsplit("dur=", 1)[1]))
+
+                async def warm(_: int) -> None:
+                    async with http.get(f"http://127.0.0.1:{port}/healthz") as response:
+                        await response.read()
+
+                # Open the connections first, as Slack keeps them open between deliveries.
+                await asyncio.gather(*(warm(i) for i in range(args.mentions)))
+                server_acks: list[float] = []
+                t0 = time.monotonic()
+                await asyncio.gather(*(mention(ts, body) for ts, body in posts))
+                deadline = t0 + max(120.0, 4 * args.latency * args.mentions)
+                done: dict[str, float] = {}
+                while len(done) < len(posts) and time.monotonic() < deadline:
+                    for ts, _ in posts:
+                        if ts not in done:
+                            replies = slack.bot_replies(CHANNEL, ts)
+                            if replies and "TL;DR" in json.dumps(replies[0].blocks or []):
+                                done[ts] = time.monotonic()
+                    await asyncio.sleep(0.05)
+            progress = []
+            for ts, _ in posts:
+                signs = [
+                    c.at
+                    for c in slack.calls
+                    if c.method in ("reactions.add", "chat.postMessage")
+                    and (c.params.get("timestamp") == ts or c.params.get("thread_ts") == ts)
+                ]
+                if signs:
+                    progress.append((min(signs) - sent[ts]) * 1000)
+            rss = peak_rss_mb(bot.pid)
+            worker_rss = [peak_rss_mb(child) for child in children(bot.pid)]
+        finally:
+            bot.terminate()
+            bot.wait(timeout=30)
+    ideal = math.ceil(2 * args.mentions / args.concurrency) * args.latency
+    elapsed = max(done.values()) - t0 if done else float("nan")
+    print(
+        f"mentions: {args.mentions}, LLM latency {args.latency:.2f} s, "
+        f"LLM_MAX_CONCURRENCY {args.concurrency}"
+    )
+    print(
+        f"ack latency:        p50 {statistics.median(acks):7.1f} ms   "
+        f"p99 {pct(acks, 0.99):7.1f} ms   (target p99 < 100 ms; as the sender sees it)"
+    )
+    print(
+        f"  inside the bot:   p50 {statistics.median(server_acks):7.1f} ms   "
+        f"p99 {pct(server_acks, 0.99):7.1f} ms   (Server-Timing header)"
+    )
+    print(
+        f"first progress:     p50 {statistics.median(progress):7.1f} ms   "
+        f"p99 {pct(progress, 0.99):7.1f} ms   ({len(progress)}/{len(posts)} mentions)"
+    )
+    print(
+        f"all summaries:      {elapsed:7.2f} s for {len(done)}/{len(posts)}; ideal "
+        f"{ideal:.2f} s; ratio {elapsed / ideal:.2f}   (target <= 1.2)"
+    )
+    print(
+        f"bot peak RSS:       {rss:7.1f} MB   (target < 300 MB); extraction worker(s): "
+        + ", ".join(f"{w:.1f} MB" for w in worker_rss)
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--mentions", type=int, default=100)
+    parser.add_argument("--latency", type=float, default=1.0, help="seconds per LLM call")
+    parser.add_argument("--concurrency", type=int, default=16, help="LLM_MAX_CONCURRENCY")
+    asyncio.run(run(parser.parse_args()))
+
+
+if __name__ == "__main__":
+    main()

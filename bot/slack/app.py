@@ -1,0 +1,191 @@
+"""The running Slack bot: Web API client, bolt app, listeners, job runner, Socket Mode or HTTP.
+
+`SlackBot.start` is what `articlebot run` calls; tests call it too, in-process, pointed at a
+fake Slack. Listeners run before the ack (`process_before_response`) because they only record
+the job (a few milliseconds); the slow work runs in the job runner afterwards.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from dataclasses import dataclass
+
+from aiohttp import web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.http_retry.builtin_async_handlers import (
+    AsyncConnectionErrorRetryHandler,
+    AsyncRateLimitErrorRetryHandler,
+    AsyncServerErrorRetryHandler,
+)
+from slack_sdk.socket_mode.aiohttp import SocketModeClient
+from slack_sdk.socket_mode.request import SocketModeRequest
+from slack_sdk.socket_mode.response import SocketModeResponse
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.config import Settings
+from bot.errors import ArticlebotError
+from bot.runtime import Runtime
+from bot.slack.context import SlackContext
+from bot.slack.flows import FLOWS
+from bot.slack.jobs import JobRunner
+from bot.slack.listeners import register
+
+log = logging.getLogger(__name__)
+
+SHUTDOWN_GRACE_S = 10.0
+# Article extraction runs in its own process, off the event loop that acknowledges events.
+EXTRACT_PROCESSES = 1
+
+
+class SlackConfigError(ArticlebotError):
+    """Slack settings missing for the requested mode."""
+
+
+def web_client(settings: Settings) -> AsyncWebClient:
+    """Slack Web API client: 429s wait for Retry-After, connection and 5xx errors retry."""
+    if settings.slack_bot_token is None:
+        raise SlackConfigError("SLACK_BOT_TOKEN is not set.")
+    return AsyncWebClient(
+        token=settings.slack_bot_token.get_secret_value(),
+        base_url=settings.slack_api_url,
+        retry_handlers=[
+            AsyncRateLimitErrorRetryHandler(max_retry_count=3),
+            AsyncConnectionErrorRetryHandler(max_retry_count=2),
+            AsyncServerErrorRetryHandler(max_retry_count=2),
+        ],
+    )
+
+
+class AckingSocketModeHandler(AsyncSocketModeHandler):
+    """Socket Mode handler that acknowledges even an envelope bolt cannot parse.
+
+    An unacknowledged envelope is delivered again and again; one that crashes bolt's request
+    parsing (a malformed event) would do so forever. Log it and let it go.
+    """
+
+    async def handle(self, client: SocketModeClient, req: SocketModeRequest) -> None:  # type: ignore[override]
+        try:
+            await super().handle(client, req)
+        except Exception:
+            log.exception("could not process a Socket Mode envelope; acknowledging it anyway")
+            await client.send_socket_mode_response(SocketModeResponse(envelope_id=req.envelope_id))
+
+
+def bolt_app(ctx: SlackContext, runner: JobRunner) -> AsyncApp:
+    secret = ctx.settings.slack_signing_secret
+    app = AsyncApp(
+        client=ctx.client,
+        signing_secret=secret.get_secret_value() if secret else "",
+        process_before_response=True,
+    )
+    register(app, ctx, runner)
+    return app
+
+
+def http_app(app: AsyncApp, ctx: SlackContext) -> web.Application:
+    """Events API endpoint (signature verified by bolt) and a health check."""
+
+    async def events(request: web.Request) -> web.Response:
+        started = time.perf_counter()
+        try:
+            bolt_request = await to_bolt_request(request)
+            response = await to_aiohttp_response(await app.async_dispatch(bolt_request))
+            # Standard Server-Timing header: how long the ack took inside the bot.
+            response.headers["Server-Timing"] = (
+                f"ack;dur={(time.perf_counter() - started) * 1000:.1f}"
+            )
+            return response
+        except Exception:
+            log.exception("could not process an Events API request")
+            return web.json_response({"ok": False, "error": "malformed request"}, status=400)
+
+    async def healthz(_: web.Request) -> web.Response:
+        try:
+            await ctx.store.get_result("healthz")
+        except Exception:
+            log.exception("health check: store unreachable")
+            return web.json_response({"ok": False, "store": "unreachable"}, status=503)
+        return web.json_response({"ok": True})
+
+    web_app = web.Application()
+    web_app.router.add_post("/slack/events", events)
+    web_app.router.add_get("/healthz", healthz)
+    return web_app
+
+
+@dataclass
+class SlackBot:
+    ctx: SlackContext
+    runner: JobRunner
+    app: AsyncApp
+    socket_handler: AsyncSocketModeHandler | None = None
+    http_runner: web.AppRunner | None = None
+    port: int | None = None
+
+    @classmethod
+    async def start(
+        cls, settings: Settings, *, http: bool = False, host: str = "0.0.0.0", port: int = 3000
+    ) -> SlackBot:
+        if http and settings.slack_signing_secret is None:
+            raise SlackConfigError("HTTP mode needs SLACK_SIGNING_SECRET to verify requests.")
+        if not http and settings.slack_app_token is None:
+            raise SlackConfigError(
+                "Socket Mode needs SLACK_APP_TOKEN (xapp-...); or run with --http."
+            )
+        client = web_client(settings)
+        identity = await client.auth_test()
+        runtime = await Runtime.start(settings, extract_processes=EXTRACT_PROCESSES)
+        ctx = SlackContext(
+            runtime=runtime,
+            client=client,
+            bot_user_id=identity["user_id"],
+            bot_id=identity.get("bot_id"),
+            team_id=identity.get("team_id"),
+        )
+        runner = JobRunner(ctx, FLOWS)
+        bot = cls(ctx=ctx, runner=runner, app=bolt_app(ctx, runner))
+        runner.start_sweeping()
+        if http:
+            bot.http_runner = web.AppRunner(http_app(bot.app, ctx), access_log=None)
+            await bot.http_runner.setup()
+            site = web.TCPSite(bot.http_runner, host, port)
+            await site.start()
+            bot.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+            log.info("listening for Slack events on http://%s:%d/slack/events", host, bot.port)
+        else:
+            assert settings.slack_app_token is not None
+            bot.socket_handler = AckingSocketModeHandler(
+                bot.app, settings.slack_app_token.get_secret_value()
+            )
+            await bot.socket_handler.connect_async()
+            log.info("connected to Slack in Socket Mode as %s", identity["user_id"])
+        return bot
+
+    async def stop(self) -> None:
+        """Stop taking events, let running jobs finish briefly, hand back the rest."""
+        if self.socket_handler is not None:
+            await self.socket_handler.close_async()
+        if self.http_runner is not None:
+            await self.http_runner.cleanup()
+        await self.runner.stop(timeout=SHUTDOWN_GRACE_S)
+        await self.ctx.runtime.close()
+
+
+async def run_until_stopped(settings: Settings, *, http: bool, host: str, port: int) -> None:
+    """`articlebot run`: serve until SIGINT/SIGTERM, then shut down gracefully."""
+    import signal
+
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    bot = await SlackBot.start(settings, http=http, host=host, port=port)
+    try:
+        await stop.wait()
+    finally:
+        log.info("shutting down")
+        await bot.stop()

@@ -1,0 +1,95 @@
+"""Slack events -> `Incoming` messages worth looking at, or None for what we ignore.
+
+Slack sends a lot the bot must not answer: its own replies, other bots, edits, deletions,
+joins, and the second copy of a mention in a thread (as `message` after `app_mention`). The
+rules live here, as pure functions, so they are easy to read and to test.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+# Message subtypes that carry a person's new message; every other subtype is ignored
+# (message_changed, message_deleted, bot_message, channel_join, ...).
+_PERSON_SUBTYPES = {None, "", "file_share", "thread_broadcast", "me_message"}
+_MENTION = re.compile(r"<@([A-Z0-9]+)(?:\|[^>]*)?>")
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """A person's message the bot may have to act on."""
+
+    event_type: str  # "app_mention" or "message"
+    event_id: str | None
+    team: str | None
+    channel: str
+    channel_type: str  # channel, group, im, mpim
+    user: str
+    ts: str
+    thread_ts: str | None
+    text: str
+    files: list[dict[str, Any]] = field(default_factory=list)
+    mentions_bot: bool = False
+    mentions_others: bool = False
+
+    @property
+    def reply_thread(self) -> str:
+        """Replies go in the message's thread, or start one under it."""
+        return self.thread_ts or self.ts
+
+    @property
+    def is_dm(self) -> bool:
+        return self.channel_type == "im" or self.channel.startswith("D")
+
+    def to_payload(self) -> dict[str, Any]:
+        return {
+            "event_type": self.event_type,
+            "channel_type": self.channel_type,
+            "text": self.text,
+            "files": self.files,
+            "mentions_bot": self.mentions_bot,
+        }
+
+
+def _file_summary(raw: dict[str, Any]) -> dict[str, Any]:
+    """What a flow needs to download a shared file, nothing else."""
+    keys = ("id", "name", "title", "mimetype", "filetype", "size", "url_private_download")
+    return {k: raw.get(k) for k in keys if raw.get(k) is not None}
+
+
+def incoming_from(
+    body: dict[str, Any], *, bot_user_id: str, bot_id: str | None = None
+) -> Incoming | None:
+    """Normalise an event callback body; None when the event is not a person's new message."""
+    event = body.get("event")
+    if not isinstance(event, dict):
+        return None
+    kind = event.get("type")
+    if kind not in ("app_mention", "message"):
+        return None
+    if event.get("subtype") not in _PERSON_SUBTYPES or event.get("hidden"):
+        return None
+    user, channel, ts = event.get("user"), event.get("channel"), event.get("ts")
+    if event.get("bot_id") or (bot_id and event.get("bot_id") == bot_id) or user == bot_user_id:
+        return None
+    if not (isinstance(user, str) and isinstance(channel, str) and isinstance(ts, str)):
+        return None
+    text = event.get("text") if isinstance(event.get("text"), str) else ""
+    mentioned = set(_MENTION.findall(text))
+    thread_ts = event.get("thread_ts")
+    return Incoming(
+        event_type=kind,
+        event_id=body.get("event_id") if isinstance(body.get("event_id"), str) else None,
+        team=event.get("team") or body.get("team_id"),
+        channel=channel,
+        channel_type=event.get("channel_type") or ("im" if channel.startswith("D") else "channel"),
+        user=user,
+        ts=ts,
+        thread_ts=thread_ts if isinstance(thread_ts, str) and thread_ts != ts else None,
+        text=text,
+        files=[_file_summary(f) for f in event.get("files") or [] if isinstance(f, dict)],
+        mentions_bot=kind == "app_mention" or bot_user_id in mentioned,
+        mentions_others=bool(mentioned - {bot_user_id}),
+    )

@@ -1,0 +1,50 @@
+"""A question in a thread the bot owns: a grounded answer, streamed, remembered as a turn."""
+
+from __future__ import annotations
+
+from bot.analysis.models import AnswerDelta, AnswerDone
+from bot.ingest.sources import parse_message
+from bot.slack import messages
+from bot.slack.context import SlackContext
+from bot.slack.render import error_message
+from bot.slack.replies import ThreadReply
+from bot.slack.streaming import answer_output
+from bot.slack.usage import record_usage
+from bot.store.records import Job
+
+# Earlier turns sent as context (the analysis layer keeps the last few and shortens them).
+TURNS = 10
+
+
+async def run_answer(ctx: SlackContext, job: Job, reply: ThreadReply) -> None:
+    thread = await ctx.store.get_thread(job.channel, job.thread_ts)
+    article = await ctx.store.get_article(thread.content_hash) if thread else None
+    if article is None:
+        await reply.finish([error_message(messages.ARTICLE_GONE)])
+        return
+    question = parse_message(job.payload.get("text", ""), min_pasted_words=10**9).note
+    await reply.react()
+    turns = await ctx.store.get_turns(job.channel, job.thread_ts, limit=TURNS)
+    output = answer_output(ctx, job, reply, allowed_links=[article.url] if article.url else [])
+    done: AnswerDone | None = None
+    async for event in ctx.runtime.analyzer.answer_stream(
+        article, question, turns=turns, fallback=True
+    ):
+        if isinstance(event, AnswerDelta):
+            await output.append(event.text)
+        else:
+            done = event
+    assert done is not None
+    result = done.result
+    if done.restarted:
+        await output.append(f"\n\n_{messages.ANSWER_RESTARTED}_\n\n{result.answer.answer}")
+    await output.finish(result)
+    await reply.unreact()
+    await ctx.store.add_turn(
+        job.channel,
+        job.thread_ts,
+        question=question,
+        answer=result.answer.answer,
+        content_hash=article.content_hash,
+    )
+    await record_usage(ctx, job, "answer", result.usage)

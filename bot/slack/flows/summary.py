@@ -1,0 +1,73 @@
+"""A mention (or DM) with an article: read it, summarise it, reply in the thread.
+
+Several links: the first one that can be read becomes the thread's article, and the reply
+says which one was read and how to switch. A link in a thread the bot already owns switches
+the thread to that article.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from bot.errors import BadInput
+from bot.ingest.article import Article
+from bot.ingest.sources import ParsedMessage, parse_message
+from bot.slack import messages
+from bot.slack.context import SlackContext
+from bot.slack.files import is_readable, load_file
+from bot.slack.render import summary_message
+from bot.slack.replies import ThreadReply
+from bot.slack.usage import record_usage
+from bot.store.records import Job
+
+log = logging.getLogger(__name__)
+
+MAX_LINKS_TRIED = 3
+
+
+async def _load(
+    ctx: SlackContext, job: Job, parsed: ParsedMessage, reply: ThreadReply
+) -> tuple[Article, list[str]]:
+    """The article to summarise, and notes on how it was chosen."""
+    files = [f for f in job.payload.get("files", []) if isinstance(f, dict)]
+    if files:
+        readable = [f for f in files if is_readable(f)] or files
+        return await load_file(ctx, readable[0]), []
+    if parsed.pasted_text is not None:
+        return await ctx.runtime.loader.load_text(parsed.pasted_text), []
+    failures: list[tuple[str, BadInput]] = []
+    for url in parsed.urls[:MAX_LINKS_TRIED]:
+        await reply.status(messages.READING_URL.format(url=url))
+        try:
+            article = await ctx.runtime.loader.load_url(url)
+        except BadInput as exc:
+            failures.append((url, exc))
+            continue
+        notes = [
+            messages.LINK_FAILED_NEXT.format(failed=bad, reason=exc.user_message, url=url)
+            for bad, exc in failures
+        ]
+        if len(parsed.urls) > 1:
+            notes.append(messages.SEVERAL_LINKS.format(count=len(parsed.urls), url=url))
+        return article, notes
+    raise failures[0][1]
+
+
+async def run_summary(ctx: SlackContext, job: Job, reply: ThreadReply) -> None:
+    await reply.react()
+    await reply.status(messages.READING)
+    parsed = parse_message(
+        job.payload.get("text", ""), min_pasted_words=ctx.settings.min_pasted_words
+    )
+    article, notes = await _load(ctx, job, parsed, reply)
+    await ctx.store.set_thread_article(
+        job.channel, job.thread_ts, content_hash=article.content_hash, summary_ts=reply.ts
+    )
+    await reply.status(f"Summarising “{article.display_title}”…")
+    result = await ctx.runtime.analyzer.summarize(
+        article, request=parsed.note or None, fallback=True
+    )
+    await record_usage(ctx, job, "summary", result.usage)
+    if job.payload.get("switch"):
+        notes.insert(0, messages.SWITCHED)
+    await reply.finish(summary_message(article, result, read_note=" ".join(notes) or None))

@@ -1,0 +1,80 @@
+"""From an incoming message to a recorded job: what to do, whether it's allowed, exactly once.
+
+Runs before the ack: the job is in the store before Slack hears "received", so a crash after
+the ack loses nothing (the runner resumes unfinished jobs at start). The store's unique keys
+(event id; channel + ts) turn retries and double deliveries into no-ops.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any, Literal
+
+from bot.ingest.sources import parse_message
+from bot.slack import messages
+from bot.slack.context import SlackContext
+from bot.slack.events import Incoming
+from bot.store.records import Job
+
+log = logging.getLogger(__name__)
+
+JobKind = Literal["summary", "answer", "notice"]
+
+
+@dataclass(frozen=True)
+class Decision:
+    kind: JobKind
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def notice(text: str, *, refusal: bool = False) -> Decision:
+    return Decision("notice", {"message": text, "refusal": refusal})
+
+
+async def decide(ctx: SlackContext, inc: Incoming) -> Decision | None:
+    """What the bot should do with a message; None means stay silent."""
+    owned = (
+        await ctx.store.get_thread(inc.channel, inc.reply_thread) is not None
+        if inc.thread_ts
+        else False
+    )
+    addressed = inc.mentions_bot or inc.is_dm or owned
+    if not addressed or (inc.mentions_others and not inc.mentions_bot):
+        return None  # not for us, or people talking to each other in our thread
+    allowed = ctx.settings.slack_allowed_channels
+    if allowed and not inc.is_dm and inc.channel not in allowed:
+        return notice(messages.NOT_IN_THIS_CHANNEL, refusal=True) if inc.mentions_bot else None
+    quota = ctx.settings.slack_user_quota_per_hour
+    if quota:
+        since = ctx.store.now() - timedelta(hours=1)
+        used = await ctx.store.count_requests(user=inc.user, since=since, exclude_kinds=("notice",))
+        if used >= quota:
+            return notice(messages.QUOTA_REACHED.format(quota=quota), refusal=True)
+    parsed = parse_message(inc.text, min_pasted_words=ctx.settings.min_pasted_words)
+    if parsed.has_article or inc.files:
+        return Decision("summary", {"switch": owned})
+    if owned:
+        return Decision("answer") if parsed.note else notice(messages.HELP_IN_THREAD)
+    return notice(messages.HELP)
+
+
+async def record(ctx: SlackContext, inc: Incoming) -> Job | None:
+    """Decide and record the job; None when there is nothing to do or it was seen before."""
+    decision = await decide(ctx, inc)
+    if decision is None:
+        return None
+    job = await ctx.store.record_request(
+        event_id=inc.event_id,
+        channel=inc.channel,
+        ts=inc.ts,
+        kind=decision.kind,
+        payload={**inc.to_payload(), **decision.extra},
+        team=inc.team or ctx.team_id,
+        user=inc.user,
+        thread_ts=inc.reply_thread,
+    )
+    if job is None:
+        log.info("duplicate delivery ignored: channel=%s ts=%s", inc.channel, inc.ts)
+    return job

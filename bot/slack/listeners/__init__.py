@@ -1,0 +1,19 @@
+"""Bolt listeners, one small module per event; `register` wires them to the app.
+
+Every event is acknowledged: bolt leaves events without a matching listener unacknowledged in
+Socket Mode, and Slack then delivers them again and again, so a catch-all comes last.
+"""
+
+from __future__ import annotations
+
+from slack_bolt.async_app import AsyncApp
+
+from bot.slack.context import SlackContext
+from bot.slack.jobs import JobRunner
+from bot.slack.listeners import catch_all, mention, message
+
+
+def register(app: AsyncApp, ctx: SlackContext, runner: JobRunner) -> None:
+    mention.register(app, ctx, runner)
+    message.register(app, ctx, runner)
+    catch_all.register(app)

@@ -1,0 +1,42 @@
+"""What the bot says in Slack outside of results: progress, help, refusals, apologies.
+
+Kept in one place so the voice stays consistent and short. These are interface strings, not
+prompts: no model ever sees them.
+"""
+
+from __future__ import annotations
+
+READING = "Reading the article…"
+READING_URL = "Reading {url} …"
+ANSWERING = "Looking through the article…"
+HELP = (
+    "Mention me with a link to an article, paste its text, or attach a file (txt, md, html, "
+    "pdf), and I'll summarise it here. Then ask follow-up questions in the thread."
+)
+HELP_IN_THREAD = (
+    "Ask me anything about the article in this thread, or share another link to switch to it."
+)
+NOT_IN_THIS_CHANNEL = (
+    "I'm not enabled in this channel. An admin can add it to SLACK_ALLOWED_CHANNELS."
+)
+QUOTA_REACHED = "You've reached the limit of {quota} requests per hour. Please try again later."
+ARTICLE_GONE = (
+    "I no longer have the article for this thread. Share the link again and I'll re-read it."
+)
+SWITCHED = "This thread now follows the new article; follow-up questions will refer to it."
+SEVERAL_LINKS = (
+    "You shared {count} links; I read {url}. To read another one, reply in this thread with "
+    "just that link."
+)
+LINK_FAILED_NEXT = "I couldn't read {failed} ({reason}), so I read {url} instead."
+UNSUPPORTED_FILE = (
+    "I can read txt, md, html and pdf files; {name} isn't one of those. "
+    "You can paste the text instead."
+)
+FILE_DOWNLOAD_FAILED = "I couldn't download {name} from Slack ({reason})."
+INTERNAL_ERROR = "Something went wrong on my side and I couldn't finish this. Please try again."
+RESTART_APOLOGY = (
+    "Sorry, I was restarted and this request is too old to pick up again. Please ask again."
+)
+ANSWER_RESTARTED = "The language model failed part-way; here is the offline engine's answer:"
+FOLLOW_UPS = "Reply in this thread to ask questions about the article."

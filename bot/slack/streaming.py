@@ -1,0 +1,146 @@
+"""Streaming an answer into a thread: Slack's streaming API, or chat.update once a second.
+
+The text handed to `append` is already quote-guarded by the analysis layer (a quoted span
+arrives only once verified); here it is escaped so it can never ping, then shown. With the
+streaming API the quotes and notices are appended at the end; with updates the final edit
+replaces the whole message with the rendered answer.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Protocol
+
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_chat_stream import AsyncChatStream
+
+from bot.analysis.models import AnswerResult
+from bot.slack.context import SlackContext
+from bot.slack.render import (
+    RenderedMessage,
+    answer_message,
+    answer_stream_tail,
+    split_text,
+    to_mrkdwn,
+)
+from bot.slack.render.blocks import section
+from bot.slack.render.limits import MARKDOWN_TEXT_CHARS, SECTION_TEXT_CHARS
+from bot.slack.render.split import truncate_text
+from bot.slack.render.stream import StreamLinkGuard
+from bot.slack.replies import ThreadReply
+from bot.store.records import Job
+
+log = logging.getLogger(__name__)
+
+# Characters buffered before a chat.appendStream call: fewer calls, still fluid.
+STREAM_BUFFER_CHARS = 120
+UPDATE_INTERVAL_S = 1.0
+
+
+class AnswerOutput(Protocol):
+    async def append(self, text: str) -> None: ...
+    async def finish(self, result: AnswerResult) -> None: ...
+
+
+class StreamApiOutput:
+    """chat.startStream / appendStream / stopStream through slack_sdk's `chat_stream`."""
+
+    def __init__(self, ctx: SlackContext, job: Job, reply: ThreadReply, allowed: list[str]) -> None:
+        self.ctx, self.job, self.reply, self.allowed = ctx, job, reply, allowed
+        self._stream: AsyncChatStream | None = None
+        self._links = StreamLinkGuard(allowed)
+
+    async def _open(self) -> AsyncChatStream:
+        if self._stream is None:
+            self._stream = await self.ctx.client.chat_stream(
+                channel=self.job.channel,
+                thread_ts=self.job.thread_ts,
+                recipient_team_id=self.job.team or self.ctx.team_id,
+                recipient_user_id=self.job.user,
+                buffer_size=STREAM_BUFFER_CHARS,
+            )
+        return self._stream
+
+    async def _remember_ts(self, stream: AsyncChatStream) -> None:
+        if stream.ts and self.reply.ts != stream.ts:
+            self.reply.ts = stream.ts
+            await self.ctx.store.set_job_reply(self.job.id, stream.ts)
+
+    async def append(self, text: str) -> None:
+        safe = self._links.feed(text)
+        if safe:
+            stream = await self._open()
+            await stream.append(markdown_text=safe)
+            await self._remember_ts(stream)
+
+    async def finish(self, result: AnswerResult) -> None:
+        stream = await self._open()
+        held = self._links.finish()
+        if held:
+            await stream.append(markdown_text=held)
+        pieces = split_text(
+            answer_stream_tail(result, allowed_links=self.allowed), MARKDOWN_TEXT_CHARS
+        ) or [""]
+        for piece in pieces[:-1]:
+            await stream.append(markdown_text=piece)
+        await stream.stop(markdown_text=pieces[-1] or None)
+        await self._remember_ts(stream)
+
+
+class UpdateOutput:
+    """A normal message edited with chat.update at most once a second, then finalised."""
+
+    def __init__(self, reply: ThreadReply, allowed: list[str]) -> None:
+        self.reply, self.allowed = reply, allowed
+        self._text = ""
+        self._shown_at = 0.0
+
+    def _partial(self) -> RenderedMessage:
+        # The beginning of the answer so far (split_text closes any code block it cuts).
+        rendered = split_text(to_mrkdwn(self._text + " …"), SECTION_TEXT_CHARS)[0]
+        return RenderedMessage(text=truncate_text(rendered, 3000), blocks=[section(rendered)])
+
+    async def append(self, text: str) -> None:
+        self._text += text
+        if time.monotonic() - self._shown_at >= UPDATE_INTERVAL_S:
+            self._shown_at = time.monotonic()
+            await self.reply.show(self._partial())
+
+    async def finish(self, result: AnswerResult) -> None:
+        await self.reply.finish(answer_message(result, allowed_links=self.allowed))
+
+
+class FallbackOutput:
+    """Starts with the streaming API; if the workspace refuses it, continues with updates."""
+
+    def __init__(self, ctx: SlackContext, job: Job, reply: ThreadReply, allowed: list[str]) -> None:
+        self.reply, self.allowed = reply, allowed
+        self.output: AnswerOutput = StreamApiOutput(ctx, job, reply, allowed)
+        self._sent = ""
+
+    async def append(self, text: str) -> None:
+        self._sent += text
+        try:
+            await self.output.append(text)
+        except SlackApiError as exc:
+            if not isinstance(self.output, StreamApiOutput) or self.reply.ts is not None:
+                raise
+            log.warning(
+                "streaming API unavailable (%s); using chat.update", exc.response.get("error")
+            )
+            self.output = UpdateOutput(self.reply, self.allowed)
+            await self.output.append(self._sent)
+
+    async def finish(self, result: AnswerResult) -> None:
+        await self.output.finish(result)
+
+
+def answer_output(
+    ctx: SlackContext, job: Job, reply: ThreadReply, *, allowed_links: list[str]
+) -> AnswerOutput:
+    """Where a streamed answer goes; `allowed_links` may be shown as real links (the article's)."""
+    if ctx.settings.slack_stream_mode == "update" or reply.ts is not None:
+        # A resumed job already has a reply message: edit it rather than start a new stream.
+        return UpdateOutput(reply, allowed_links)
+    return FallbackOutput(ctx, job, reply, allowed_links)

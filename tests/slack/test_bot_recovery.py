@@ -1,0 +1,135 @@
+"""Nothing a user sends is lost: crashes after the ack, stale jobs, failures mid-answer."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from contextlib import ExitStack
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from bot.store.store import Store
+from tests.fakes.article_server import ArticleServer
+from tests.fakes.openai_server import FakeOpenAI, Reply
+from tests.fakes.slack.waiting import wait_for
+from tests.fakes.slack_server import FakeSlack
+from tests.shared_data import REPO_ROOT
+from tests.slack.harness import CHANNEL, is_summary, running_bot, shown
+
+
+def start_bot_process(slack: FakeSlack, llm: FakeOpenAI, data: Path) -> subprocess.Popen:
+    """`articlebot run` in Socket Mode as its own process, as an admin would start it."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("LLM_", "SLACK_"))}
+    env |= {
+        "SLACK_BOT_TOKEN": slack.bot_token,
+        "SLACK_APP_TOKEN": slack.app_token,
+        "SLACK_API_URL": slack.api_url,
+        "LLM_BASE_URL": llm.base_url,
+        "LLM_API_KEY": "sk-crash-test-0123456789",
+        "DATA_DIR": str(data),
+        "FETCH_ALLOW_NETWORKS": "127.0.0.1/32",
+        "SLACK_JOB_LEASE_SECONDS": "2",
+    }
+    return subprocess.Popen(
+        [sys.executable, "-m", "bot", "run"],
+        cwd=data.parent,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def test_crash_after_ack_is_resumed_on_start(tmp_path: Path) -> None:
+    with ExitStack() as stack:
+        slack = stack.enter_context(FakeSlack())
+        llm = stack.enter_context(FakeOpenAI())
+        web = stack.enter_context(ArticleServer())
+        data = tmp_path / "data"
+        # The first process will hang in the LLM call, then be killed.
+        llm.script_for("summary", Reply(stall=True))
+        llm.script_for("actors", Reply(stall=True))
+        first = start_bot_process(slack, llm, data)
+        stack.callback(first.kill)
+        slack.wait_connected(timeout=30)
+        text = f"<@{slack.bot_user_id}> <{web.url('/tidal')}>"
+        message, event = slack.user_message(CHANNEL, text)
+        slack.wait_for_ack(slack.send_event(event), timeout=10)
+        wait_for(lambda: len(llm.chat_requests) >= 2, timeout=20, message="LLM called")
+        assert len(slack.bot_replies(CHANNEL, message.ts)) == 1  # the placeholder
+        first.send_signal(signal.SIGKILL)  # a crash: no shutdown, no cleanup
+        first.wait(timeout=10)
+
+        second = start_bot_process(slack, llm, data)
+        stack.callback(second.kill)
+        replies = wait_for(
+            lambda: [r for r in slack.bot_replies(CHANNEL, message.ts) if is_summary(r)],
+            timeout=40,
+            message="summary posted after restart",
+        )
+        assert len(slack.bot_replies(CHANNEL, message.ts)) == 1, "the placeholder was edited"
+        assert "Port Ellery" in shown(replies[0])
+        second.send_signal(signal.SIGTERM)  # graceful stop
+        assert second.wait(timeout=20) == 0, second.stderr.read() if second.stderr else ""
+
+
+async def test_stale_unfinished_job_gets_an_apology(tmp_path: Path) -> None:
+    async with running_bot(tmp_path) as h:
+        await h.stop()
+        message = h.slack.add_message(CHANNEL, f"<@{h.slack.bot_user_id}> old request")
+        long_ago = datetime.now(UTC) - timedelta(hours=2)
+        store = await Store.open(h.settings().resolved_database_url, clock=lambda: long_ago)
+        job = await store.record_request(
+            event_id="EvOLD",
+            channel=CHANNEL,
+            ts=message.ts,
+            kind="summary",
+            payload={"text": f"<{h.web.url('/tidal')}>", "files": []},
+            team=h.slack.team_id,
+            user="U0USER",
+            thread_ts=message.ts,
+        )
+        await store.close()
+        assert job is not None
+        await h.start()
+        [reply] = await h.wait_replies(message.ts, lambda rs: bool(rs))
+        assert "restarted" in shown(reply) and "ask again" in shown(reply)
+        assert h.llm.chat_requests == []
+
+
+async def test_llm_failing_mid_answer_finishes_with_the_offline_answer(tmp_path: Path) -> None:
+    async with running_bot(tmp_path, llm_timeout_seconds=1.0, llm_max_retries=0) as h:
+        message, _ = await h.mention(f"<{h.web.url('/tidal')}>")
+        await h.wait_replies(message.ts, lambda rs: any(map(is_summary, rs)))
+        h.llm.script_for(
+            "answer",
+            Reply(
+                content={
+                    "quotes": [],
+                    "answerable": True,
+                    "answer": "The project will bring permanent jobs to the town, according to "
+                    "the mayor, and a community fund paid by the developer every year.",
+                },
+                stall_after_chunks=12,
+            ),
+        )
+        await h.say("How many permanent jobs will the project bring?", thread_ts=message.ts)
+        await h.wait_idle(timeout=30)
+        answer = shown(h.replies(message.ts)[-1])
+        assert "failed part-way" in answer and "offline" in answer
+        assert "40 permanent jobs" in answer
+
+
+def test_manifest_declares_what_the_bot_uses() -> None:
+    manifest = (REPO_ROOT / "manifest.yml").read_text()
+    for scope in (
+        "app_mentions:read", "chat:write", "channels:history", "groups:history", "im:history",
+        "mpim:history", "reactions:write", "files:read",
+    ):  # fmt: skip
+        assert f"- {scope}" in manifest
+    for event in ("app_mention", "message.channels", "message.groups", "message.im",
+                  "message.mpim"):  # fmt: skip
+        assert f"- {event}" in manifest
+    assert "socket_mode_enabled: true" in manifest
