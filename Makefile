@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 SAMPLE := samples/tidal-pilot.md
 
-.PHONY: demo test lint format install clean bench
+.PHONY: demo test lint format install clean bench run
 
 # One stamp per install flavour, rebuilt when pyproject.toml changes.
 $(VENV)/.installed-dev: pyproject.toml
@@ -34,6 +34,12 @@ format: install
 bench: install
 	$(BIN)/python bench/extraction.py
 	$(BIN)/python bench/pipeline_overhead.py
+	$(BIN)/python bench/retrieval.py
+	$(BIN)/python bench/slack_load.py
+
+# The Slack bot (Socket Mode; settings from .env). `articlebot run --http` for the Events API.
+run: install
+	$(BIN)/articlebot run
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -12,10 +12,12 @@ import logging
 import time
 from dataclasses import dataclass
 
+import aiohttp
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
+from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
     AsyncRateLimitErrorRetryHandler,
@@ -130,14 +132,23 @@ class SlackBot:
     async def start(
         cls, settings: Settings, *, http: bool = False, host: str = "0.0.0.0", port: int = 3000
     ) -> SlackBot:
+        client = web_client(settings)  # raises first if SLACK_BOT_TOKEN is missing
         if http and settings.slack_signing_secret is None:
             raise SlackConfigError("HTTP mode needs SLACK_SIGNING_SECRET to verify requests.")
         if not http and settings.slack_app_token is None:
             raise SlackConfigError(
                 "Socket Mode needs SLACK_APP_TOKEN (xapp-...); or run with --http."
             )
-        client = web_client(settings)
-        identity = await client.auth_test()
+        try:
+            identity = await client.auth_test()
+        except SlackApiError as exc:
+            raise SlackConfigError(
+                f"Slack rejected SLACK_BOT_TOKEN ({exc.response.get('error', 'unknown error')})."
+            ) from None
+        except (aiohttp.ClientError, OSError):
+            raise SlackConfigError(
+                f"Cannot reach Slack at {settings.slack_api_url} (check SLACK_API_URL)."
+            ) from None
         runtime = await Runtime.start(settings, extract_processes=EXTRACT_PROCESSES)
         ctx = SlackContext(
             runtime=runtime,

@@ -133,3 +133,37 @@ def test_manifest_declares_what_the_bot_uses() -> None:
                   "message.mpim"):  # fmt: skip
         assert f"- {event}" in manifest
     assert "socket_mode_enabled: true" in manifest
+
+
+def run_command(env: dict[str, str], tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("LLM_", "SLACK_"))}
+    return subprocess.run(
+        [sys.executable, "-m", "bot", "run", *args],
+        cwd=tmp_path,
+        env=clean | {"DATA_DIR": str(tmp_path / "data")} | env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_run_without_tokens_explains_what_is_missing(tmp_path: Path) -> None:
+    result = run_command({}, tmp_path)
+    assert result.returncode == 1 and "SLACK_BOT_TOKEN" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    result = run_command({"SLACK_BOT_TOKEN": "xoxb-1"}, tmp_path)
+    assert result.returncode == 1 and "SLACK_APP_TOKEN" in result.stderr
+    result = run_command({"SLACK_BOT_TOKEN": "xoxb-1"}, tmp_path, "--http")
+    assert result.returncode == 1 and "SLACK_SIGNING_SECRET" in result.stderr
+
+
+def test_run_with_a_rejected_token_says_so_without_printing_it(tmp_path: Path) -> None:
+    with FakeSlack() as slack:
+        env = {
+            "SLACK_BOT_TOKEN": "xoxb-wrong-token-0123456789",
+            "SLACK_APP_TOKEN": slack.app_token,
+            "SLACK_API_URL": slack.api_url,
+        }
+        result = run_command(env, tmp_path)
+    assert result.returncode == 1 and "invalid_auth" in result.stderr
+    assert "xoxb-wrong-token" not in result.stderr
