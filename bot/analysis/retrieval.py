@@ -12,14 +12,13 @@ any language works; the English stopword list only removes words that carry no t
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import bm25s
 import numpy as np
 
+from bot.analysis.per_article import PerArticle
 from bot.analysis.text import STOPWORDS, tokenize
 from bot.ingest.article import Article
 
@@ -42,7 +41,6 @@ NEIGHBOUR_TOP = 1
 # Words are also indexed by their first PREFIX_LEN characters, a language-agnostic stand-in for
 # stemming ("turbines" ~ "turbine", "approved" ~ "approval") since no stemmer is installed.
 PREFIX_LEN = 5
-CACHE_SIZE = 16
 
 
 @dataclass
@@ -65,10 +63,6 @@ class _Index:
         return out
 
 
-_lock = threading.Lock()
-_cache: OrderedDict[str, _Index] = OrderedDict()
-
-
 def index_terms(text: str) -> list[str]:
     """Terms indexed for a paragraph (and looked up for a query)."""
     terms = tokenize(text, stopwords=STOPWORDS)
@@ -82,19 +76,7 @@ def _build(article: Article) -> _Index:
     return _Index(bm25)
 
 
-def _index_for(article: Article) -> _Index:
-    key = article.content_hash or str(hash(article.paragraphs))
-    with _lock:
-        found = _cache.get(key)
-        if found is not None:
-            _cache.move_to_end(key)
-            return found
-    built = _build(article)
-    with _lock:
-        _cache[key] = built
-        while len(_cache) > CACHE_SIZE:
-            _cache.popitem(last=False)
-    return built
+_index_for = PerArticle(_build)
 
 
 def query_weights(question: str, history: Sequence[str] = ()) -> dict[str, float]:

@@ -10,8 +10,6 @@ not captions or teasers for other stories, unless the article has nothing else.
 from __future__ import annotations
 
 import math
-import threading
-from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -20,6 +18,7 @@ import numpy as np
 
 from bot.analysis.models import Answer, Quote
 from bot.analysis.offline.sentences import Sentence, parse
+from bot.analysis.per_article import PerArticle
 from bot.analysis.quotes import MIN_WORDS
 from bot.analysis.retrieval import PREFIX_LEN, index_terms, query_weights
 from bot.analysis.text import QUESTION_WORDS, STOPWORDS, tokenize
@@ -34,7 +33,6 @@ MIN_COVERAGE = 0.45
 MAX_QUOTES = 3
 # Further sentences are quoted when they score at least this share of the best one.
 RUNNER_UP = 0.75
-_CACHE_SIZE = 16
 
 
 @dataclass(frozen=True)
@@ -50,16 +48,7 @@ class _SentenceIndex:
         return math.log(1 + (n - df + 0.5) / (df + 0.5))
 
 
-_lock = threading.Lock()
-_cache: OrderedDict[str, _SentenceIndex] = OrderedDict()
-
-
-def _index(article: Article) -> _SentenceIndex:
-    key = article.content_hash or str(hash(article.paragraphs))
-    with _lock:
-        if key in _cache:
-            _cache.move_to_end(key)
-            return _cache[key]
+def _build_index(article: Article) -> _SentenceIndex:
     parsed = parse(article)
     sentences = tuple(s for s in parsed.story() if s.words >= MIN_WORDS) or tuple(
         s for s in parsed.sentences if s.words >= MIN_WORDS
@@ -73,12 +62,10 @@ def _index(article: Article) -> _SentenceIndex:
     for keys in terms:
         for k in keys:
             df[k] = df.get(k, 0) + 1
-    built = _SentenceIndex(sentences, bm25, terms, df)
-    with _lock:
-        _cache[key] = built
-        while len(_cache) > _CACHE_SIZE:
-            _cache.popitem(last=False)
-    return built
+    return _SentenceIndex(sentences, bm25, terms, df)
+
+
+_index = PerArticle(_build_index)
 
 
 def _match_keys(text: str, stopwords: frozenset[str] = STOPWORDS) -> list[str]:

@@ -6,15 +6,12 @@ span of the article, cut here, so it always passes `QuoteVerifier`.
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass
 
 from bot.analysis.offline.furniture import furniture
+from bot.analysis.per_article import PerArticle
 from bot.analysis.text import sentence_spans, word_count
 from bot.ingest.article import Article
-
-_CACHE_SIZE = 16
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,17 +38,7 @@ class Parsed:
         return [s for s in self.sentences if s.paragraph == number]
 
 
-_lock = threading.Lock()
-_cache: OrderedDict[str, Parsed] = OrderedDict()
-
-
-def parse(article: Article) -> Parsed:
-    """Sentences and furniture of an article, cached by content hash."""
-    key = article.content_hash or str(hash(article.paragraphs))
-    with _lock:
-        if key in _cache:
-            _cache.move_to_end(key)
-            return _cache[key]
+def _parse(article: Article) -> Parsed:
     skip = furniture(article)
     sentences: list[Sentence] = []
     for number, paragraph in enumerate(article.paragraphs, start=1):
@@ -67,9 +54,8 @@ def parse(article: Article) -> Parsed:
                     words=word_count(paragraph[start:end]),
                 )
             )
-    parsed = Parsed(tuple(sentences), skip)
-    with _lock:
-        _cache[key] = parsed
-        while len(_cache) > _CACHE_SIZE:
-            _cache.popitem(last=False)
-    return parsed
+    return Parsed(tuple(sentences), skip)
+
+
+# Sentences and furniture of an article, cached by content hash.
+parse = PerArticle(_parse)
