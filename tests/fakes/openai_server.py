@@ -17,13 +17,14 @@ import collections
 import contextlib
 import json
 import re
-import socket
 import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from aiohttp import web
+
+from tests.fakes.background import BackgroundServer
 
 ServerMode = Literal["json_schema", "json_object_only"]
 
@@ -73,8 +74,10 @@ class ReceivedRequest:
     at: float = field(default_factory=time.monotonic)  # arrival, comparable with other fakes
 
 
-class FakeOpenAI:
+class FakeOpenAI(BackgroundServer):
     """Context manager running the fake server; see the module docstring."""
+
+    thread_name = "fake-openai"
 
     def __init__(
         self,
@@ -86,6 +89,7 @@ class FakeOpenAI:
         reject_stream_options: bool = False,
         keep_requests: bool = True,  # False for long load runs: the log would grow unbounded
     ) -> None:
+        super().__init__()
         self.mode: ServerMode = mode
         self.model = model
         self.chunk_size = chunk_size
@@ -96,13 +100,9 @@ class FakeOpenAI:
         self.requests: list[ReceivedRequest] = []
         self.in_flight = 0
         self.max_in_flight = 0
-        self.port = 0
         self._lock = threading.Lock()
         self._queue: collections.deque[Reply] = collections.deque()
         self._task_queues: dict[str, collections.deque[Reply]] = {}
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._thread: threading.Thread | None = None
-        self._runner: web.AppRunner | None = None
         self._release: asyncio.Event | None = None
         self._ids = 0
 
@@ -126,65 +126,18 @@ class FakeOpenAI:
         with self._lock:
             self._task_queues.setdefault(task, collections.deque()).extend(replies)
 
-    def start(self) -> FakeOpenAI:
-        ready = threading.Event()
-        errors: list[BaseException] = []
-        self._loop = asyncio.new_event_loop()
-
-        def run() -> None:
-            assert self._loop is not None
-            asyncio.set_event_loop(self._loop)
-            try:
-                self._loop.run_until_complete(self._serve())
-            except BaseException as exc:  # surfaced to start()
-                errors.append(exc)
-                ready.set()
-                return
-            ready.set()
-            self._loop.run_forever()
-
-        self._thread = threading.Thread(target=run, name="fake-openai", daemon=True)
-        self._thread.start()
-        ready.wait(10)
-        if errors:
-            raise errors[0]
-        return self
-
-    def stop(self) -> None:
-        if self._loop is None or self._thread is None:
-            return
-        future = asyncio.run_coroutine_threadsafe(self._shutdown(), self._loop)
-        future.result(timeout=15)
-        self._loop.call_soon_threadsafe(self._loop.stop)
-        self._thread.join(timeout=10)
-        self._loop.close()
-        self._loop = self._thread = None
-
-    def __enter__(self) -> FakeOpenAI:
-        return self.start()
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.stop()
-
     # --- server (its own loop) ----------------------------------------------------------------
 
-    async def _serve(self) -> None:
-        self._release = asyncio.Event()
-        app = web.Application(client_max_size=64 * 1024 * 1024)
+    def add_routes(self, app: web.Application) -> None:
         app.router.add_post("/v1/chat/completions", self._chat)
         app.router.add_get("/v1/models", self._models)
-        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=2.0)
-        await self._runner.setup()
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind(("127.0.0.1", 0))
-        self.port = sock.getsockname()[1]
-        await web.SockSite(self._runner, sock).start()
 
-    async def _shutdown(self) -> None:
-        assert self._release is not None and self._runner is not None
-        self._release.set()
-        await self._runner.cleanup()
+    async def on_start(self) -> None:
+        self._release = asyncio.Event()
+
+    async def on_stop(self) -> None:
+        assert self._release is not None
+        self._release.set()  # stalled replies end now
 
     async def _wait(self, seconds: float) -> None:
         """Sleep, but wake up early when the server stops."""

@@ -18,14 +18,12 @@ store the user's message (`add_message` / `user_message`) before sending its eve
 
 from __future__ import annotations
 
-import asyncio
-import socket
-import threading
 from collections.abc import Coroutine
 from typing import Any, TypeVar
 
 from aiohttp import web
 
+from tests.fakes.background import BackgroundServer
 from tests.fakes.slack import events
 from tests.fakes.slack.chat import ChatMethods
 from tests.fakes.slack.files import AuthFailure, Download, FileRegistry
@@ -39,8 +37,10 @@ from tests.fakes.slack.workspace import Workspace
 T = TypeVar("T")
 
 
-class FakeSlack:
+class FakeSlack(BackgroundServer):
     """Context manager running the fake Slack; see the module docstring."""
+
+    thread_name = "fake-slack"
 
     sign = staticmethod(events.sign)
     wait_for = staticmethod(wait_for)
@@ -52,8 +52,8 @@ class FakeSlack:
         workspace: Workspace | None = None,
         file_auth_failure: AuthFailure = "redirect",
     ) -> None:
+        super().__init__()
         self.workspace = workspace or Workspace()
-        self.port = 0
         self.store = MessageStore()
         self.files = FileRegistry(self.workspace, lambda: self.base_url, file_auth_failure)
         self.socket_mode = SocketModeServer(self.workspace, lambda: f"ws://127.0.0.1:{self.port}")
@@ -64,9 +64,6 @@ class FakeSlack:
             self.store, self.workspace, self.files, lambda: self.base_url, issue_url
         )
         self.web_api.register(others.handlers())
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._thread: threading.Thread | None = None
-        self._runner: web.AppRunner | None = None
 
     # --- identity -----------------------------------------------------------------------------
 
@@ -333,66 +330,14 @@ class FakeSlack:
 
     # --- lifecycle ----------------------------------------------------------------------------
 
-    def start(self) -> FakeSlack:
-        ready = threading.Event()
-        errors: list[BaseException] = []
-        self._loop = asyncio.new_event_loop()
-
-        def run() -> None:
-            assert self._loop is not None
-            asyncio.set_event_loop(self._loop)
-            try:
-                self._loop.run_until_complete(self._serve())
-            except BaseException as exc:  # surfaced to start()
-                errors.append(exc)
-                ready.set()
-                return
-            ready.set()
-            self._loop.run_forever()
-
-        self._thread = threading.Thread(target=run, name="fake-slack", daemon=True)
-        self._thread.start()
-        ready.wait(10)
-        if errors:
-            raise errors[0]
-        return self
-
-    def stop(self) -> None:
-        if self._loop is None or self._thread is None:
-            return
-        self._run(self._shutdown(), timeout=15)
-        self._loop.call_soon_threadsafe(self._loop.stop)
-        self._thread.join(timeout=10)
-        self._loop.close()
-        self._loop = self._thread = None
-
-    def __enter__(self) -> FakeSlack:
-        return self.start()
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.stop()
-
     def _run(self, coro: Coroutine[Any, Any, T], timeout: float = 5.0) -> T:
-        if self._loop is None:
-            coro.close()
-            raise RuntimeError("FakeSlack is not running")
-        return asyncio.run_coroutine_threadsafe(coro, self._loop).result(timeout)
+        return self.run_on_loop(coro, timeout)
 
-    async def _serve(self) -> None:
-        app = web.Application(client_max_size=64 * 1024 * 1024)
+    def add_routes(self, app: web.Application) -> None:
         app.router.add_route("*", "/api/{method}", self.web_api.handle)
         app.router.add_get("/socket-mode", self.socket_mode.handle)
         app.router.add_get("/files-pri/{owner}/{rest:.*}", self.files.serve)
         app.router.add_get("/", self.files.login_page)
-        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=2.0)
-        await self._runner.setup()
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind(("127.0.0.1", 0))
-        self.port = sock.getsockname()[1]
-        await web.SockSite(self._runner, sock).start()
 
-    async def _shutdown(self) -> None:
+    async def on_stop(self) -> None:
         await self.socket_mode.drop_all()
-        assert self._runner is not None
-        await self._runner.cleanup()
