@@ -196,3 +196,29 @@ def test_invalid_setting_fails_at_start_naming_the_variable(run) -> None:
 def test_engine_llm_without_configuration_is_bad_input(run) -> None:
     result = run("summarize", str(SAMPLE_ARTICLE), "--engine", "llm")
     assert result.returncode == 2 and "LLM_API_KEY" in result.stderr
+
+
+def test_progress_shows_on_a_terminal_only(tmp_path: Path) -> None:
+    """stderr as a terminal (a pty) shows progress lines; the result on stdout is unchanged."""
+    import pty
+
+    master, slave = pty.openpty()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("LLM_", "OPENAI_"))}
+    env |= {"DATA_DIR": str(tmp_path / "data")}
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "summarize", str(SAMPLE_ARTICLE)],
+        cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=slave, text=True, timeout=120,
+    )  # fmt: skip
+    os.close(slave)
+    shown = b""
+    while True:
+        try:
+            chunk = os.read(master, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        shown += chunk
+    os.close(master)
+    assert result.returncode == 0 and result.stdout.startswith("Port Ellery")
+    assert b"Reading tidal-pilot.md" in shown and b"Summarising" in shown

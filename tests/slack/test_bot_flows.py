@@ -271,3 +271,44 @@ async def test_unsupported_file_is_explained(harness: BotHarness) -> None:
         message.ts, lambda rs: bool(rs) and "Reading" not in shown(rs[0])
     )
     assert "photo.png" in shown(reply) and "paste" in shown(reply).lower()
+
+
+@pytest.mark.parametrize(
+    ("path", "expect"),
+    [
+        ("/huge", "larger than"),  # a 50 MB page: refused at the size cap
+        ("/binary", "binary file"),  # not something we can read
+        ("/js-only", "javascript"),
+        ("/login", "log in"),
+    ],
+)
+async def test_unreadable_pages_get_a_clear_reply(tmp_path: Path, path: str, expect: str) -> None:
+    async with running_bot(tmp_path) as h:
+        message, _ = await h.mention(f"<{h.web.url(path)}>")
+        [reply] = await h.wait_replies(
+            message.ts, lambda rs: bool(rs) and "Reading" not in shown(rs[0])
+        )
+        assert expect in shown(reply).lower()
+        await h.wait_idle()
+        job_states = {j.status for j in await h.bot.ctx.store.unfinished_jobs()}
+        assert job_states == set(), "the request is finished (failed), not left hanging"
+
+
+@pytest.mark.parametrize("path", ["/pdf", "/article-fr"])
+async def test_pdf_and_non_english_articles_are_summarised(tmp_path: Path, path: str) -> None:
+    async with running_bot(tmp_path) as h:
+        message, _ = await h.mention(f"<{h.web.url(path)}>")
+        [reply] = await h.wait_replies(message.ts, lambda rs: any(map(is_summary, rs)))
+        assert "Key points" in shown(reply)
+
+
+async def test_long_pasted_article_is_read_and_answered(tmp_path: Path) -> None:
+    from tests.shared_data import SAMPLE_ARTICLE
+
+    pasted = "\n\n".join([SAMPLE_ARTICLE.read_text()] * 8)  # ~5,000 words, a big paste
+    async with running_bot(tmp_path, llm_context_window=4096, llm_output_reserve=512) as h:
+        message, _ = await h.mention(pasted)
+        [reply] = await h.wait_replies(message.ts, lambda rs: any(map(is_summary, rs)))
+        assert "read in" in shown(reply) or "parts" in shown(reply)
+        tasks = {r.task for r in h.llm.chat_requests}
+        assert "chunk_notes" in tasks, "too long for one prompt: read in parts"
