@@ -3,6 +3,8 @@
     articlebot summarize SOURCE [--json]
     articlebot ask SOURCE QUESTION [--json]
     articlebot chat SOURCE
+    articlebot eval DATASET [--engine E] [--limit N] [--concurrency K] [--report PATH]
+    articlebot eval --redteam [--engine E] [--report PATH]
     articlebot run [--http [--port N]]
 
 SOURCE is a URL, a file (html, txt, md, pdf) or `-` for stdin. Exit status: 0 on success,
@@ -26,6 +28,7 @@ from bot.cli import render
 from bot.cli.progress import Progress
 from bot.config import Settings, SettingsError, load_settings
 from bot.errors import ArticlebotError, BadInput
+from bot.eval.cli import add_eval_parser, cmd_eval
 from bot.ingest.article import Article
 from bot.logs import configure_logging
 from bot.runtime import Runtime
@@ -58,6 +61,7 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument("question")
     ask.add_argument("--json", action="store_true", help="print one JSON document")
     add("chat", "ask follow-up questions interactively, like a Slack thread")
+    add_eval_parser(sub)
     run = sub.add_parser("run", help="run the Slack bot (Socket Mode, or --http)")
     run.add_argument("--http", action="store_true", help="serve the Events API over HTTP")
     run.add_argument("--host", default="0.0.0.0", help="HTTP mode: address to listen on")
@@ -158,6 +162,7 @@ COMMANDS: dict[
     "summarize": cmd_summarize,
     "ask": cmd_ask,
     "chat": cmd_chat,
+    "eval": cmd_eval,
 }
 
 

@@ -36,6 +36,11 @@ class JobRunner:
         self._tasks: set[asyncio.Task[None]] = set()
         self._sweeper: asyncio.Task[None] | None = None
 
+    @property
+    def busy(self) -> bool:
+        """True while any accepted job is still running in this process."""
+        return bool(self._tasks)
+
     def submit(self, job: Job) -> None:
         """Run the job in the background; the caller (a listener) returns at once."""
         task = asyncio.create_task(self.run(job), name=f"job-{job.id}")

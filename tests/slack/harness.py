@@ -138,7 +138,7 @@ class BotHarness:
         """Until no job is running (every accepted request has finished)."""
         assert self.bot is not None
         runner = self.bot.runner
-        await self.slack.wait_for_async(lambda: not runner._tasks, timeout=timeout)
+        await self.slack.wait_for_async(lambda: not runner.busy, timeout=timeout)
 
 
 def shown(message: Message) -> str:
