@@ -6,6 +6,7 @@ and the job is resumed, the same message is edited: the user never gets two repl
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from typing import Any
 
@@ -49,6 +50,14 @@ class ThreadReply:
         except SlackApiError as exc:
             if exc.response.get("error") not in ("already_reacted", "no_reaction"):
                 log.warning("%s failed: %s", method, exc.response.get("error"))
+
+    async def settle_previous(self) -> None:
+        """A resumed job's reply may be a stream its dead worker left open: stop it first,
+        so the edit that follows is the message's final form."""
+        if self.ts is None:
+            return
+        with contextlib.suppress(SlackApiError):  # not a stream, or already stopped
+            await self.client.chat_stopStream(channel=self.job.channel, ts=self.ts)
 
     async def status(self, text: str) -> None:
         """Show progress in the reply message, creating it if needed."""

@@ -167,3 +167,36 @@ def test_run_with_a_rejected_token_says_so_without_printing_it(tmp_path: Path) -
         result = run_command(env, tmp_path)
     assert result.returncode == 1 and "invalid_auth" in result.stderr
     assert "xoxb-wrong-token" not in result.stderr
+
+
+async def test_answer_resumed_after_a_crash_mid_stream_finishes_in_the_same_message(
+    tmp_path: Path,
+) -> None:
+    from slack_sdk.web.async_client import AsyncWebClient
+
+    async with running_bot(tmp_path) as h:
+        message, _ = await h.mention(f"<{h.web.url('/tidal')}>")
+        await h.wait_replies(message.ts, lambda rs: any(map(is_summary, rs)))
+        await h.stop()
+        # What a worker that died mid-answer leaves: a job whose reply is an open stream.
+        question = h.slack.add_message(CHANNEL, "Who is Moira Keane?", thread_ts=message.ts)
+        client = AsyncWebClient(token=h.slack.bot_token, base_url=h.slack.api_url)
+        stream = await client.chat_startStream(
+            channel=CHANNEL, thread_ts=message.ts, recipient_team_id=h.slack.team_id,
+            recipient_user_id="U0USER", markdown_text="Moira Keane is the ch",
+        )  # fmt: skip
+        store = await Store.open(h.settings().resolved_database_url)
+        job = await store.record_request(
+            event_id="EvMID", channel=CHANNEL, ts=question.ts, kind="answer",
+            payload={"text": "Who is Moira Keane?", "files": []}, team=h.slack.team_id,
+            user="U0USER", thread_ts=message.ts,
+        )  # fmt: skip
+        assert job is not None
+        await store.set_job_reply(job.id, stream["ts"])
+        await store.close()
+        await h.start()
+        await h.wait_replies(message.ts, lambda rs: "Fishermen" in shown(rs[-1]))
+        await h.wait_idle()
+        replies = h.replies(message.ts)
+        assert len(replies) == 2, "the interrupted answer was finished, not answered again"
+        assert replies[-1].ts == stream["ts"] and replies[-1].stream_state == "stopped"

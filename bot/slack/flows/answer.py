@@ -24,6 +24,7 @@ async def run_answer(ctx: SlackContext, job: Job, reply: ThreadReply) -> None:
         return
     question = parse_message(job.payload.get("text", ""), min_pasted_words=10**9).note
     await reply.react()
+    await reply.settle_previous()
     turns = await ctx.store.get_turns(job.channel, job.thread_ts, limit=TURNS)
     output = answer_output(ctx, job, reply, allowed_links=[article.url] if article.url else [])
     done: AnswerDone | None = None
