@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from functools import cached_property
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -49,7 +50,6 @@ class Article(BaseModel):
     language: str | None = None
     source_kind: SourceKind = "text"
     words: int = 0
-    tokens: int = 0
     content_hash: str = ""
     extra: dict[str, str] = Field(default_factory=dict)
 
@@ -61,7 +61,6 @@ class Article(BaseModel):
         return cls(
             paragraphs=cleaned,
             words=count_words(text),
-            tokens=count_tokens(text),
             content_hash=hashlib.sha256(text.encode("utf-8")).hexdigest(),
             **meta,  # type: ignore[arg-type]
         )
@@ -69,6 +68,15 @@ class Article(BaseModel):
     @property
     def text(self) -> str:
         return "\n\n".join(self.paragraphs)
+
+    @cached_property
+    def tokens(self) -> int:
+        """Tokens of the text (o200k_base), counted on first use.
+
+        Not counted at build time: extraction runs in a worker process, which would otherwise
+        load its own copy of the tokenizer (about 75 MB) just to count.
+        """
+        return count_tokens(self.text)
 
     def paragraph(self, number: int) -> str:
         """Paragraph by its 1-based number."""
