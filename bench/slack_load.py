@@ -34,7 +34,7 @@ sys.path.insert(0, str(REPO))
 
 from tests.fakes.article_server import ArticleServer  # noqa: E402
 from tests.fakes.openai_server import FakeOpenAI, Reply  # noqa: E402
-from tests.fakes.slack_server import FakeSlack  # noqa: E402
+from tests.fakes.slack import FakeSlack  # noqa: E402
 
 SECRET = "bench-signing-secret"
 CHANNEL = "C0LOAD"

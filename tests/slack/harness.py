@@ -18,8 +18,8 @@ from bot.config import Settings, load_settings
 from bot.slack.app import SlackBot
 from tests.fakes.article_server import ArticleServer
 from tests.fakes.openai_server import FakeOpenAI
+from tests.fakes.slack import FakeSlack
 from tests.fakes.slack.store import Message
-from tests.fakes.slack_server import FakeSlack
 
 Mode = Literal["socket", "http"]
 CHANNEL = "C0NEWS"

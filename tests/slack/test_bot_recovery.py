@@ -13,8 +13,8 @@ from pathlib import Path
 from bot.store.store import Store
 from tests.fakes.article_server import ArticleServer
 from tests.fakes.openai_server import FakeOpenAI, Reply
+from tests.fakes.slack import FakeSlack
 from tests.fakes.slack.waiting import wait_for
-from tests.fakes.slack_server import FakeSlack
 from tests.shared_data import REPO_ROOT
 from tests.slack.harness import CHANNEL, is_summary, running_bot, shown
 
