@@ -19,16 +19,21 @@ LONG_ANSWER = " ".join(
 )  # about 58,000 characters: more than one Slack message can hold
 
 
-async def test_channel_not_allowed_is_refused_in_the_thread(tmp_path: Path) -> None:
-    async with running_bot(tmp_path, slack_allowed_channels=["C0OTHER"]) as h:
+BOTH_MODES = pytest.mark.parametrize("mode", ["socket", "http"])
+
+
+@BOTH_MODES
+async def test_channel_not_allowed_is_refused_in_the_thread(tmp_path: Path, mode: str) -> None:
+    async with running_bot(tmp_path, mode, slack_allowed_channels=["C0OTHER"]) as h:
         message, _ = await h.mention(f"<{h.web.url('/tidal')}>")
         [reply] = await h.wait_replies(message.ts, lambda rs: bool(rs))
         assert "not enabled in this channel" in shown(reply)
         assert h.llm.chat_requests == [] and h.web.requests == []
 
 
-async def test_quota_exceeded_is_refused_in_the_thread(tmp_path: Path) -> None:
-    async with running_bot(tmp_path, slack_user_quota_per_hour=2) as h:
+@BOTH_MODES
+async def test_quota_exceeded_is_refused_in_the_thread(tmp_path: Path, mode: str) -> None:
+    async with running_bot(tmp_path, mode, slack_user_quota_per_hour=2) as h:
         for _ in range(2):
             message, _ = await h.mention(f"<{h.web.url('/tidal')}>")
             await h.wait_replies(message.ts, lambda rs: any(map(is_summary, rs)))
@@ -43,9 +48,12 @@ async def test_quota_exceeded_is_refused_in_the_thread(tmp_path: Path) -> None:
         await h.wait_replies(other.ts, lambda rs: any(map(is_summary, rs)))
 
 
+@BOTH_MODES
 @pytest.mark.parametrize("stream_mode", ["stream", "update"])
-async def test_oversize_answer_is_split_within_slack_limits(tmp_path: Path, stream_mode) -> None:
-    async with running_bot(tmp_path, slack_stream_mode=stream_mode) as h:
+async def test_oversize_answer_is_split_within_slack_limits(
+    tmp_path: Path, stream_mode: str, mode: str
+) -> None:
+    async with running_bot(tmp_path, mode, slack_stream_mode=stream_mode) as h:
         message, _ = await h.mention(f"<{h.web.url('/tidal')}>")
         await h.wait_replies(message.ts, lambda rs: any(map(is_summary, rs)))
         quote = "We were consulted the way a fish is consulted by a net"

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
+import socket
 import subprocess
 import sys
+import urllib.request
 from contextlib import ExitStack
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+
+import pytest
 
 from bot.store.store import Store
 from tests.fakes.article_server import ArticleServer
@@ -16,15 +21,18 @@ from tests.fakes.openai_server import FakeOpenAI, Reply
 from tests.fakes.slack import FakeSlack
 from tests.fakes.slack.waiting import wait_for
 from tests.shared_data import REPO_ROOT
-from tests.slack.harness import CHANNEL, is_summary, running_bot, shown
+from tests.slack.harness import CHANNEL, SIGNING_SECRET, is_summary, running_bot, shown
 
 
-def start_bot_process(slack: FakeSlack, llm: FakeOpenAI, data: Path) -> subprocess.Popen:
-    """`articlebot run` in Socket Mode as its own process, as an admin would start it."""
+def start_bot_process(
+    slack: FakeSlack, llm: FakeOpenAI, data: Path, port: int | None = None
+) -> subprocess.Popen:
+    """`articlebot run` as its own process, as an admin would start it (HTTP mode with a port)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("LLM_", "SLACK_"))}
     env |= {
         "SLACK_BOT_TOKEN": slack.bot_token,
         "SLACK_APP_TOKEN": slack.app_token,
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
         "SLACK_API_URL": slack.api_url,
         "LLM_BASE_URL": llm.base_url,
         "LLM_API_KEY": "sk-crash-test-0123456789",
@@ -32,8 +40,9 @@ def start_bot_process(slack: FakeSlack, llm: FakeOpenAI, data: Path) -> subproce
         "FETCH_ALLOW_NETWORKS": "127.0.0.1/32",
         "SLACK_JOB_LEASE_SECONDS": "2",
     }
+    http = ["--http", "--host", "127.0.0.1", "--port", str(port)] if port else []
     return subprocess.Popen(
-        [sys.executable, "-m", "bot", "run"],
+        [sys.executable, "-m", "bot", "run", *http],
         cwd=data.parent,
         env=env,
         stdout=subprocess.DEVNULL,
@@ -42,27 +51,56 @@ def start_bot_process(slack: FakeSlack, llm: FakeOpenAI, data: Path) -> subproce
     )
 
 
-def test_crash_after_ack_is_resumed_on_start(tmp_path: Path) -> None:
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def post_signed(slack: FakeSlack, port: int, event: dict) -> int:
+    """Deliver an event as Slack does in HTTP mode; retries while the bot is starting."""
+    body = json.dumps(slack.event_body(event)).encode()
+    headers = {"Content-Type": "application/json", **slack.sign(body, SIGNING_SECRET)}
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}/slack/events", data=body, headers=headers
+    )
+
+    def attempt() -> int | None:
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:
+                return response.status
+        except OSError:
+            return None  # not listening yet
+
+    return wait_for(attempt, timeout=30, message="bot accepting events")
+
+
+@pytest.mark.parametrize("mode", ["socket", "http"])
+def test_crash_after_ack_is_resumed_on_start(tmp_path: Path, mode: str) -> None:
     with ExitStack() as stack:
         slack = stack.enter_context(FakeSlack())
         llm = stack.enter_context(FakeOpenAI())
         web = stack.enter_context(ArticleServer())
         data = tmp_path / "data"
+        port = free_port() if mode == "http" else None
         # The first process will hang in the LLM call, then be killed.
         llm.script_for("summary", Reply(stall=True))
         llm.script_for("actors", Reply(stall=True))
-        first = start_bot_process(slack, llm, data)
+        first = start_bot_process(slack, llm, data, port)
         stack.callback(first.kill)
-        slack.wait_connected(timeout=30)
         text = f"<@{slack.bot_user_id}> <{web.url('/tidal')}>"
         message, event = slack.user_message(CHANNEL, text)
-        slack.wait_for_ack(slack.send_event(event), timeout=10)
+        if port is None:
+            slack.wait_connected(timeout=30)
+            slack.wait_for_ack(slack.send_event(event), timeout=10)
+        else:
+            assert post_signed(slack, port, event) == 200
         wait_for(lambda: len(llm.chat_requests) >= 2, timeout=20, message="LLM called")
         assert len(slack.bot_replies(CHANNEL, message.ts)) == 1  # the placeholder
         first.send_signal(signal.SIGKILL)  # a crash: no shutdown, no cleanup
         first.wait(timeout=10)
 
-        second = start_bot_process(slack, llm, data)
+        second = start_bot_process(slack, llm, data, port)
         stack.callback(second.kill)
         replies = wait_for(
             lambda: [r for r in slack.bot_replies(CHANNEL, message.ts) if is_summary(r)],
