@@ -34,7 +34,8 @@ from bot.errors import (
     TooLarge,
     UnsupportedContent,
 )
-from bot.ingest.fetch import SafeFetcher, parse_content_type, sniff_type
+from bot.ingest.fetch import SafeFetcher, parse_content_type
+from bot.ingest.sniff import sniff_type
 from tests.fakes.article_server import (
     ARTICLE_FR_TITLE,
     ARTICLE_TITLE,

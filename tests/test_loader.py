@@ -58,3 +58,14 @@ async def test_pasted_text(loader_for) -> None:
     loader = await loader_for()
     article = await loader.load_text(SAMPLE_ARTICLE.read_text())
     assert article.source_kind == "pasted" and len(article.paragraphs) >= 13
+
+
+async def test_unnamed_upload_is_typed_from_its_bytes(loader_for) -> None:
+    loader = await loader_for()
+    latin1 = SAMPLE_ARTICLE.read_text().replace("—", "-").encode("latin-1", errors="replace")
+    article = await loader.load_bytes(latin1, name="stdin")  # not UTF-8, still text
+    assert article.words > 500
+    html = b"<body><article><h1>Harbour news</h1>" + b"<p>The council met today.</p>" * 40
+    assert (await loader.load_bytes(html, name="stdin")).source_kind == "html"
+    with pytest.raises(BadInput):
+        await loader.load_bytes(b"\x89PNG\r\n\x1a\n" + bytes(200), name="stdin")

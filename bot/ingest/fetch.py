@@ -10,7 +10,6 @@ Redirects are followed by hand so that every hop goes through the same checks.
 from __future__ import annotations
 
 import asyncio
-import codecs
 import importlib.util
 import logging
 import socket
@@ -35,6 +34,7 @@ from bot.errors import (
 )
 from bot.ingest import addresses
 from bot.ingest.addresses import IPAddress
+from bot.ingest.sniff import SNIFF_BYTES, sniff_type
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +47,6 @@ ARTICLE_TYPES: frozenset[str] = HTML_TYPES | TEXT_TYPES | PDF_TYPES
 
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 _DEFAULT_PORTS = {"http": 80, "https": 443}
-_SNIFF_BYTES = 1024
 _UNTYPED = frozenset({"", "application/octet-stream", "binary/octet-stream"})
 _ACCEPT = (
     "text/html,application/xhtml+xml,text/plain;q=0.9,text/markdown;q=0.9,"
@@ -135,45 +134,6 @@ def describe_type(mime: str) -> str:
     if mime == "application/octet-stream":
         return "a binary file"
     return f"a file of type {mime}"
-
-
-_MAGIC: tuple[tuple[bytes, str], ...] = (
-    (b"%PDF-", "application/pdf"),
-    (b"\x89PNG\r\n\x1a\n", "image/png"),
-    (b"\xff\xd8\xff", "image/jpeg"),
-    (b"GIF87a", "image/gif"),
-    (b"GIF89a", "image/gif"),
-    (b"PK\x03\x04", "application/zip"),
-    (b"\x1f\x8b", "application/gzip"),
-    (b"ID3", "audio/mpeg"),
-    (b"OggS", "audio/ogg"),
-    (b"\x1aE\xdf\xa3", "video/webm"),
-)
-
-
-def sniff_type(head: bytes, complete: bool) -> str:
-    """Guess a mime type from the first bytes when the server did not say (or said octet-stream).
-
-    `complete` says `head` is the whole body, so a multi-byte character cut at the end of the
-    sample is not mistaken for invalid UTF-8.
-    """
-    for magic, mime in _MAGIC:
-        if head.startswith(magic):
-            return mime
-    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
-        return "image/webp"
-    if head[4:8] == b"ftyp":
-        return "video/mp4"
-    try:
-        text = codecs.getincrementaldecoder("utf-8-sig")().decode(head, final=complete)
-    except UnicodeDecodeError:
-        return "application/octet-stream"
-    if "\x00" in text:
-        return "application/octet-stream"
-    start = text.lstrip().lower()
-    if start.startswith(("<!doctype html", "<html")):
-        return "text/html"
-    return "text/plain"
 
 
 def _http_error(status: int) -> FetchFailed:
@@ -405,8 +365,8 @@ class SafeFetcher:
                 body += chunk
                 if len(body) > limit:
                     raise too_large
-                if untyped and len(body) >= _SNIFF_BYTES:
-                    mime = _require(sniff_type(bytes(body[:_SNIFF_BYTES]), False), accept)
+                if untyped and len(body) >= SNIFF_BYTES:
+                    mime = _require(sniff_type(bytes(body[:SNIFF_BYTES]), False), accept)
                     untyped = False
         except httpx.TimeoutException:
             raise FetchFailed(_MSG_TIMEOUT) from None

@@ -18,6 +18,7 @@ from bot.errors import BadInput, TooLarge
 from bot.ingest.article import Article
 from bot.ingest.extract import extract_document, extract_text
 from bot.ingest.fetch import SafeFetcher
+from bot.ingest.sniff import SNIFF_BYTES, sniff_type
 from bot.ingest.urls import normalize_url
 from bot.store.store import Store
 
@@ -35,16 +36,21 @@ _SUFFIX_TYPES = {
 URL_CACHE_SECONDS = 6 * 3600
 
 
-def sniff_type(body: bytes, name: str = "") -> str:
-    """Content type from a file name, else from the first bytes."""
+READABLE_SUFFIXES = frozenset(_SUFFIX_TYPES)
+
+
+def type_of_upload(body: bytes, name: str = "") -> str:
+    """Content type from a file name, else from the first bytes.
+
+    Bytes that are not valid UTF-8 are still offered as text: the text extractor decodes other
+    charsets (latin-1 files, stdin) and refuses real binary itself.
+    """
     suffix = Path(name).suffix.lower()
     if suffix in _SUFFIX_TYPES:
         return _SUFFIX_TYPES[suffix]
-    head = body[:512].lstrip().lower()
-    if head.startswith(b"%pdf-"):
-        return "application/pdf"
-    if head.startswith((b"<!doctype html", b"<html")) or b"<body" in head:
-        return "text/html"
+    sniffed = sniff_type(body[:SNIFF_BYTES], len(body) <= SNIFF_BYTES)
+    if sniffed != "text/plain" and sniffed != "application/octet-stream":
+        return sniffed
     guessed, _ = mimetypes.guess_type(name) if name else (None, None)
     return guessed or "text/plain"
 
@@ -105,7 +111,7 @@ class ArticleLoader:
         if not body.strip():
             raise BadInput("That file is empty.")
         kind = content_type if content_type and content_type != "application/octet-stream" else None
-        article = await self._extract(body, kind or sniff_type(body, name), url=url)
+        article = await self._extract(body, kind or type_of_upload(body, name), url=url)
         return await self._remember(self.check_size(article))
 
     async def load_path(self, path: Path) -> Article:

@@ -11,10 +11,10 @@ from typing import Any
 
 from bot.errors import BadInput, TooLarge
 from bot.ingest.article import Article
+from bot.ingest.loader import READABLE_SUFFIXES
 from bot.slack import messages
 from bot.slack.context import SlackContext
 
-READABLE_SUFFIXES = {".txt", ".text", ".md", ".markdown", ".html", ".htm", ".pdf"}
 READABLE_FILETYPES = {"text", "markdown", "html", "pdf", "post"}
 
 

@@ -14,6 +14,7 @@ from bot.ingest.extract._decode import decode_bytes
 from bot.ingest.extract.html import extract_html
 from bot.ingest.extract.pdf import extract_pdf
 from bot.ingest.extract.text import extract_text
+from bot.ingest.sniff import SNIFF_BYTES, sniff_type
 
 __all__ = ["extract_document", "extract_html", "extract_pdf", "extract_text"]
 
@@ -34,16 +35,6 @@ def _parse_content_type(content_type: str) -> tuple[str, str | None]:
     return mime.lower(), charset
 
 
-def _sniff(body: bytes) -> str | None:
-    """MIME type from the first bytes, for servers that only say "octet-stream"."""
-    head = body[:1024].lstrip().lower()
-    if head.startswith(b"%pdf"):
-        return "application/pdf"
-    if head.startswith((b"<!doctype html", b"<html")) or b"<html" in head:
-        return "text/html"
-    return None
-
-
 def _is_markdown_url(url: str | None) -> bool:
     return bool(url) and urlsplit(url or "").path.lower().endswith(_MARKDOWN_SUFFIXES)
 
@@ -55,7 +46,9 @@ def extract_document(
     mime, declared = _parse_content_type(content_type)
     charset = charset or declared
     if mime in _VAGUE_TYPES:
-        mime = _sniff(body) or mime
+        sniffed = sniff_type(body[:SNIFF_BYTES], len(body) <= SNIFF_BYTES)
+        if sniffed in _HTML_TYPES or sniffed == "application/pdf":
+            mime = sniffed
     if mime in _HTML_TYPES:
         return extract_html(body, url=url, charset=charset)
     if mime == "application/pdf":
