@@ -8,22 +8,22 @@ unsupported. Nothing the model says reaches a user without passing through here.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 
 from bot.analysis.models import Actor, Answer, Bullet, Quote, Summary
 from bot.analysis.quotes import QuoteVerifier
 from bot.analysis.schemas import ActorClaim, AnswerOut, BulletClaim, QuoteClaim, SummaryOut
+from bot.analysis.text import normalize, words
 from bot.ingest.article import Article
 
 MAX_BULLETS = 7
 MAX_ACTORS = 8
 MAX_QUOTES_PER_ACTOR = 2
-_WORD = re.compile(r"\w{3,}", re.UNICODE)
 
 
 def _words(text: str) -> set[str]:
-    return {w.casefold() for w in _WORD.findall(text)}
+    """Words of three letters or more: enough to tell which paragraph a point comes from."""
+    return {w for w in words(normalize(text)) if len(w) >= 3}
 
 
 def _best_paragraph(article: Article, text: str) -> int | None:

@@ -56,7 +56,9 @@ async def decide(ctx: SlackContext, inc: Incoming) -> Decision | None:
     if parsed.has_article or inc.files:
         return Decision("summary", {"switch": owned})
     if owned:
-        return Decision("answer") if parsed.note else notice(messages.HELP_IN_THREAD)
+        if parsed.note:
+            return Decision("answer", {"question": parsed.note})
+        return notice(messages.HELP_IN_THREAD)
     return notice(messages.HELP)
 
 

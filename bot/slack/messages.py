@@ -8,7 +8,6 @@ from __future__ import annotations
 
 READING = "Reading the article…"
 READING_URL = "Reading {url} …"
-ANSWERING = "Looking through the article…"
 HELP = (
     "Mention me with a link to an article, paste its text, or attach a file (txt, md, html, "
     "pdf), and I'll summarise it here. Then ask follow-up questions in the thread."
@@ -39,4 +38,3 @@ RESTART_APOLOGY = (
     "Sorry, I was restarted and this request is too old to pick up again. Please ask again."
 )
 ANSWER_RESTARTED = "The language model failed part-way; here is the offline engine's answer:"
-FOLLOW_UPS = "Reply in this thread to ask questions about the article."

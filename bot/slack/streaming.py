@@ -26,7 +26,6 @@ from bot.slack.render import (
 )
 from bot.slack.render.blocks import section
 from bot.slack.render.limits import MARKDOWN_TEXT_CHARS, SECTION_TEXT_CHARS
-from bot.slack.render.split import truncate_text
 from bot.slack.render.stream import StreamLinkGuard
 from bot.slack.replies import ThreadReply
 from bot.store.records import Job
@@ -99,7 +98,7 @@ class UpdateOutput:
     def _partial(self) -> RenderedMessage:
         # The beginning of the answer so far (split_text closes any code block it cuts).
         rendered = split_text(to_mrkdwn(self._text + " …"), SECTION_TEXT_CHARS)[0]
-        return RenderedMessage(text=truncate_text(rendered, 3000), blocks=[section(rendered)])
+        return RenderedMessage(text=rendered, blocks=[section(rendered)])
 
     async def append(self, text: str) -> None:
         self._text += text

@@ -226,7 +226,8 @@ async def test_answer_resumed_after_a_crash_mid_stream_finishes_in_the_same_mess
         store = await Store.open(h.settings().resolved_database_url)
         job = await store.record_request(
             event_id="EvMID", channel=CHANNEL, ts=question.ts, kind="answer",
-            payload={"text": "Who is Moira Keane?", "files": []}, team=h.slack.team_id,
+            payload={"text": "Who is Moira Keane?", "question": "Who is Moira Keane?"},
+            team=h.slack.team_id,
             user="U0USER", thread_ts=message.ts,
         )  # fmt: skip
         assert job is not None

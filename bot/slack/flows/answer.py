@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from bot.analysis.models import AnswerDelta, AnswerDone
-from bot.ingest.sources import parse_message
 from bot.slack import messages
 from bot.slack.context import SlackContext
 from bot.slack.render import error_message
@@ -22,7 +21,7 @@ async def run_answer(ctx: SlackContext, job: Job, reply: ThreadReply) -> None:
     if article is None:
         await reply.finish([error_message(messages.ARTICLE_GONE)])
         return
-    question = parse_message(job.payload.get("text", ""), min_pasted_words=10**9).note
+    question = str(job.payload["question"])  # the message without mentions, set at intake
     await reply.react()
     await reply.settle_previous()
     turns = await ctx.store.get_turns(job.channel, job.thread_ts, limit=TURNS)
