@@ -138,7 +138,7 @@ class ThreadReply:
             await self._post(part)
         await self.unreact()
 
-    async def _replace(self, message: RenderedMessage) -> list[RenderedMessage]:
+    async def _replace(self, message: RenderedMessage, depth: int = 0) -> list[RenderedMessage]:
         """Make `message` the reply; returns pieces still to post if it had to be split."""
         if self.ts is None:
             return await self._post_reply(message)
@@ -150,9 +150,9 @@ class ThreadReply:
             if fault is None or fault.fault in STOPPING:
                 raise
             count_failure(fault)
-            if fault.fault == "msg_too_long":
+            if fault.fault == "msg_too_long" and depth < RESPLIT_DEPTH:
                 first, *rest = halved(message)
-                return [*await self._replace(first), *rest]
+                return [*await self._replace(first, depth + 1), *rest]
             log.warning(
                 "could not edit the reply of job %s (%s); posting the result anew",
                 self.job.id,
