@@ -368,6 +368,38 @@ async def test_fail_next_injects_an_error(fake: FakeSlack, client: AsyncWebClien
     assert body["error"] == "not_allowed"
 
 
+async def test_injected_faults_have_slacks_wire_shapes(fake: FakeSlack) -> None:
+    """Each fault as a raw HTTP client sees it, one call each, then the method works again."""
+    url = f"{fake.api_url}chat.postMessage"
+    form = {"token": fake.bot_token, "channel": CHANNEL, "text": "hi"}
+    async with aiohttp.ClientSession() as http:
+        fake.inject_fault("chat.postMessage", "http_429", retry_after=3)
+        async with http.post(url, data=form) as response:
+            assert response.status == 429 and response.headers["Retry-After"] == "3"
+            assert await response.json() == {"ok": False, "error": "ratelimited"}
+        fake.inject_fault("chat.postMessage", "http_500")
+        async with http.post(url, data=form) as response:
+            assert response.status == 500 and response.content_type == "text/html"
+            assert "<html>" in await response.text()
+        fake.inject_fault("chat.postMessage", "http_503")
+        async with http.post(url, data=form) as response:
+            assert response.status == 503
+            assert (await response.json())["error"] == "service_unavailable"
+        fake.inject_fault("chat.postMessage", "internal_error")
+        async with http.post(url, data=form) as response:
+            assert response.status == 200
+            assert await response.json() == {"ok": False, "error": "internal_error"}
+        fake.inject_fault("chat.postMessage", "connection_reset")
+        with pytest.raises(aiohttp.ClientError):
+            async with http.post(url, data=form) as response:
+                await response.read()
+        async with http.post(url, data=form) as response:
+            assert (await response.json())["ok"] is True
+    assert [c.status for c in fake.calls_to("chat.postMessage")] == [429, 500, 503, 200, 0, 200]
+    posted = [m for m in fake.messages if m.channel == CHANNEL and m.bot_id == fake.bot_id]
+    assert len(posted) == 1, "an injected fault never posts the message"
+
+
 # --- files -----------------------------------------------------------------------------------
 
 

@@ -54,12 +54,14 @@ class JobRunner:
         self.worker = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.lease_s = ctx.settings.slack_job_lease_seconds
         self._tasks: set[asyncio.Task[None]] = set()
+        # Requeued jobs waiting out their backoff here (the store has them too: pending).
+        self._timers: set[asyncio.Task[None]] = set()
         self._sweeper: asyncio.Task[None] | None = None
 
     @property
     def busy(self) -> bool:
-        """True while any accepted job is still running in this process."""
-        return bool(self._tasks)
+        """True while any accepted job is still running, or waiting to run again, here."""
+        return bool(self._tasks or self._timers)
 
     def submit(self, job: Job) -> None:
         """Run the job in the background; the caller (a listener) returns at once."""
@@ -97,13 +99,13 @@ class JobRunner:
         log.warning(
             "job %s (%s) requeued for %.1fs: %s", job.id, job.kind, outcome.retry_in, outcome.note
         )
-        task = asyncio.create_task(self._run_later(job, outcome.retry_in), name=f"job-{job.id}")
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        timer = asyncio.create_task(self._run_later(job, outcome.retry_in), name=f"wait-{job.id}")
+        self._timers.add(timer)
+        timer.add_done_callback(self._timers.discard)
 
     async def _run_later(self, job: Job, delay_s: float) -> None:
         await asyncio.sleep(delay_s)
-        await self.run(job)
+        self.submit(job)
 
     async def _run_flow(self, job: Job, reply: ThreadReply) -> Outcome:
         """Run the job's flow; every failure ends with a short message in the thread, except
@@ -204,6 +206,8 @@ class JobRunner:
         """Graceful shutdown: stop sweeping, let running jobs finish, hand back the rest."""
         if self._sweeper is not None:
             self._sweeper.cancel()
+        for timer in self._timers:
+            timer.cancel()  # the jobs stay pending in the store: whoever runs next takes them
         if self._tasks:
             _, pending = await asyncio.wait(set(self._tasks), timeout=timeout)
             for task in pending:

@@ -5,7 +5,7 @@ and the job is resumed, the same message is edited: the user never gets two repl
 
 Progress (reaction, placeholder, status edits) is best effort: its failure is logged and the
 work goes on. The result is not: if the placeholder cannot be edited, the result is posted as a
-new message (whose ts replaces the placeholder's on the job) and the placeholder is deleted.
+new message (whose ts replaces the placeholder's on the job), the placeholder deleted first.
 Failures that stop the job (a transient fault whose retries ran out, no access, a bad token)
 are raised for the job runner to handle.
 """
@@ -158,14 +158,11 @@ class ThreadReply:
                 self.job.id,
                 fault.error,
             )
-        placeholder, self.ts = self.ts, None
-        try:
-            pieces = await self._post_reply(message)
-        except BaseException:
-            self.ts = placeholder  # still the job's reply (the new one was not posted)
-            raise
-        await self.delete(placeholder)
-        return pieces
+        # Delete first: if the process dies before the new reply is posted, the resumed job
+        # finds the old ts gone and posts; deleting after posting could leave two results.
+        await self.delete(self.ts)
+        self.ts = None
+        return await self._post_reply(message)
 
     async def _post_reply(self, message: RenderedMessage) -> list[RenderedMessage]:
         """Post the reply message and save its ts on the job; pieces left if it was split."""

@@ -12,7 +12,7 @@ import asyncio
 import json
 import time
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from bot.slack import messages
 from tests.fakes.openai_server import Reply
@@ -26,7 +26,7 @@ Outcome = Literal[
 ]
 
 # Settings for a bot under the matrix: one retry per call, short waits (affordable on 2 cores).
-MATRIX_SETTINGS = {
+MATRIX_SETTINGS: dict[str, Any] = {
     "slack_max_retries": 1,
     "slack_retry_base_seconds": 0.01,
     "slack_requeue_base_seconds": 0.2,
@@ -150,6 +150,7 @@ async def run_case(h: BotHarness, case: Case, timeout: float = 30) -> CaseResult
     """Run one case on a running bot (a fresh thread); the fake is clean again afterwards."""
     thread_ts = await summarised(h) if case.flow == "answer" else None
     if case.flow == "answer":
+        assert h.llm is not None, "answers need the fake LLM"
         content = {"quotes": [], "answerable": True, "answer": ANSWER}
         h.llm.script_for("answer", Reply(content=content))
     since = len(h.slack.calls)
