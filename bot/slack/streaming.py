@@ -65,6 +65,11 @@ class StreamApiOutput:
             )
         return self._stream
 
+    @property
+    def ts(self) -> str | None:
+        """The stream message, once chat.startStream has succeeded."""
+        return self._stream.ts if self._stream is not None else None
+
     async def _remember_ts(self, stream: AsyncChatStream) -> None:
         if stream.ts and self.reply.ts != stream.ts:
             self.reply.ts = stream.ts
@@ -128,9 +133,7 @@ class FallbackOutput:
         self._broken = False
 
     def _stream_ts(self) -> str | None:
-        if isinstance(self.output, StreamApiOutput) and self.output._stream is not None:
-            return self.output._stream.ts
-        return None
+        return self.output.ts if isinstance(self.output, StreamApiOutput) else None
 
     def _broke(self, exc: BaseException, when: str) -> None:
         """Note a stream failure, or raise `exc` if it is not one the answer can survive."""

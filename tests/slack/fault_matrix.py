@@ -37,7 +37,7 @@ CALL_ATTEMPTS = 1 + int(MATRIX_SETTINGS["slack_max_retries"])
 # final edit, and (chat.postMessage) the final post, so the job must be requeued.
 FAILING_CALLS = 4
 
-SUMMARY_SITES = ("reactions.add", "chat.postMessage", "chat.update")
+SUMMARY_SITES = ("reactions.add", "chat.postMessage", "chat.update", "reactions.remove")
 ANSWER_SITES = ("chat.startStream", "chat.appendStream", "chat.stopStream")
 EVERY_METHOD = (
     "reactions.add",
