@@ -114,11 +114,11 @@ class JobRunner:
             await self.flows[job.kind](self.ctx, job, reply)
         except BadInput as exc:
             hint = None if "paste" in exc.user_message.lower() else PASTE_HINT
-            await self._tell(reply, error_message(exc.user_message, hint=hint))
-            return Outcome("failed", exc.user_message)
+            message = error_message(exc.user_message, hint=hint)
+            return await self._explain(job, reply, message, Outcome("failed", exc.user_message))
         except ArticlebotError as exc:
-            await self._tell(reply, error_message(exc.user_message))
-            return Outcome("failed", exc.user_message)
+            message = error_message(exc.user_message)
+            return await self._explain(job, reply, message, Outcome("failed", exc.user_message))
         except Exception as exc:
             fault = classify(exc)
             if fault is not None and fault.fault not in ("msg_too_long", "rejected"):
@@ -128,6 +128,22 @@ class JobRunner:
             await self._tell(reply, error_message(messages.INTERNAL_ERROR))
             return Outcome("failed", "internal error")
         return Outcome("done")
+
+    async def _explain(
+        self, job: Job, reply: ThreadReply, message: RenderedMessage, outcome: Outcome
+    ) -> Outcome:
+        """Tell the user why their request failed; if Slack is what fails then, the job is
+        handled like any Slack fault (retried later), so the explanation is not lost."""
+        try:
+            await reply.finish([message])
+        except Exception as exc:
+            fault = classify(exc)
+            if fault is None or fault.fault in ("msg_too_long", "rejected"):
+                log.exception("could not post the failure message for job %s", job.id)
+                return outcome
+            count_failure(fault)
+            return await self._slack_outcome(job, reply, fault)
+        return outcome
 
     async def _slack_outcome(self, job: Job, reply: ThreadReply, fault: SlackFault) -> Outcome:
         """A Slack call failed for good: requeue, apologise, or stop quietly."""

@@ -63,3 +63,21 @@ async def test_slack_failing_past_the_max_age_ends_in_one_apology(tmp_path: Path
         assert messages.INTERNAL_ERROR not in shown(reply)
         assert h.bot is not None and await h.bot.ctx.store.unfinished_jobs() == []
     assert requeues_counted("server_error") - before == 1, "requeued once, then given up"
+
+
+async def test_a_failure_message_slack_refused_is_delivered_later(tmp_path: Path) -> None:
+    """A bad link while Slack fails: the explanation is retried with the job, never lost."""
+    settings: dict[str, Any] = {
+        "slack_max_retries": 1,
+        "slack_retry_base_seconds": 0.01,
+        "slack_requeue_base_seconds": 0.2,
+    }
+    async with running_bot(tmp_path, **settings) as h:
+        # Both progress posts and the explanation fail for good (each tried twice).
+        h.slack.inject_fault("chat.postMessage", "http_503", times=3 * 2)
+        message, _ = await h.mention(f"<{h.web.url('/status/404')}>")
+        await h.wait_idle(timeout=30)
+        [reply] = h.replies(message.ts)
+        assert "404" in shown(reply) and "Something went wrong" not in shown(reply)
+        posts = h.slack.calls_to("chat.postMessage")
+        assert [p.status for p in posts[:6]] == [503] * 6 and posts[-1].ok
