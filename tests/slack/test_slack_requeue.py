@@ -3,22 +3,46 @@ until it would be too old; then the user gets one apology."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
 from prometheus_client import REGISTRY
 
 from bot.slack import messages
 from bot.store import Store
 from tests.slack.harness import CHANNEL, running_bot, shown
-from tests.store_fixtures import FakeClock, clock, db_url, store  # noqa: F401 (fixtures)
+
+
+class Clock:
+    """Store time that moves only when the test says so."""
+
+    def __init__(self) -> None:
+        self.now = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+async def store(tmp_path: Path, clock: Clock) -> AsyncIterator[Store]:
+    opened = await Store.open(f"sqlite:///{tmp_path / 'jobs.db'}", clock=clock)
+    yield opened
+    await opened.close()
 
 
 def requeues_counted(fault: str) -> float:
     return REGISTRY.get_sample_value("articlebot_job_requeues_total", {"fault": fault}) or 0.0
 
 
-async def test_a_requeued_job_waits_out_its_backoff(store: Store, clock: FakeClock) -> None:  # noqa: F811
+async def test_a_requeued_job_waits_out_its_backoff(store: Store, clock: Clock) -> None:
     job = await store.record_request(
         event_id="EvRQ1", channel=CHANNEL, ts="1.000100", kind="summary", payload={},
         team="T1", user="U1", thread_ts="1.000100",
@@ -28,7 +52,7 @@ async def test_a_requeued_job_waits_out_its_backoff(store: Store, clock: FakeClo
     await store.requeue_job(job.id, worker="w1", delay_s=10, note="slack server_error: http_500")
     assert await store.claim_job(job.id, worker="w2", lease_s=30) is None, "not before 10 s"
     assert await store.unfinished_jobs() == []
-    clock.advance(10.5)
+    clock.now += timedelta(seconds=10.5)
     [waiting] = await store.unfinished_jobs()
     assert waiting.status == "pending" and waiting.note == "slack server_error: http_500"
     again = await store.claim_job(job.id, worker="w2", lease_s=30)
