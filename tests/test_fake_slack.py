@@ -395,9 +395,30 @@ async def test_injected_faults_have_slacks_wire_shapes(fake: FakeSlack) -> None:
                 await response.read()
         async with http.post(url, data=form) as response:
             assert (await response.json())["ok"] is True
-    assert [c.status for c in fake.calls_to("chat.postMessage")] == [429, 500, 503, 200, 0, 200]
+        posted = [m for m in fake.messages if m.channel == CHANNEL and m.bot_id == fake.bot_id]
+        assert len(posted) == 1, "only the lost answer's call does the work"
+        fake.inject_fault("chat.postMessage", "lost_response")
+        with pytest.raises(aiohttp.ClientError):
+            async with http.post(url, data=form) as response:
+                await response.read()
+    statuses = [c.status for c in fake.calls_to("chat.postMessage")]
+    assert statuses == [429, 500, 503, 200, 0, 200, 0]
     posted = [m for m in fake.messages if m.channel == CHANNEL and m.bot_id == fake.bot_id]
-    assert len(posted) == 1, "an injected fault never posts the message"
+    assert len(posted) == 2, "a lost answer still posted the message"
+
+
+async def test_thread_metadata_only_when_asked(fake: FakeSlack, client: AsyncWebClient) -> None:
+    parent = fake.add_message(CHANNEL, "question")
+    metadata = {"event_type": "articlebot_reply", "event_payload": {"job": 1}}
+    await client.chat_postMessage(
+        channel=CHANNEL, thread_ts=parent.ts, text="answer", metadata=metadata
+    )
+    plain = await client.conversations_replies(channel=CHANNEL, ts=parent.ts)
+    assert all("metadata" not in m for m in plain["messages"])
+    full = await client.conversations_replies(
+        channel=CHANNEL, ts=parent.ts, include_all_metadata=True
+    )
+    assert full["messages"][-1]["metadata"] == metadata
 
 
 # --- files -----------------------------------------------------------------------------------

@@ -12,16 +12,18 @@ are raised for the job runner to handle.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.metrics import SLACK_RETRIES
 from bot.slack.context import SlackContext
 from bot.slack.render import RenderedMessage, split_text, status_message
 from bot.slack.render.blocks import section
 from bot.slack.render.limits import SECTION_TEXT_CHARS
-from bot.slack.web_api import SlackFault, classify, count_failure
+from bot.slack.web_api import SlackFault, backoff_delay, classify, count_failure
 from bot.store.records import Job
 
 log = logging.getLogger(__name__)
@@ -34,6 +36,9 @@ _POST_OPTIONS: dict[str, Any] = {"unfurl_links": False, "unfurl_media": False}
 STOPPING = frozenset({"no_access", "auth"})
 # How many times a message refused as `msg_too_long` is halved before giving up.
 RESPLIT_DEPTH = 3
+# Message metadata event type naming the bot's posts, so a retry can find a post that
+# went through although Slack's answer was lost.
+REPLY_EVENT = "articlebot_reply"
 
 
 def slack_fault(exc: BaseException) -> SlackFault | None:
@@ -64,6 +69,7 @@ class ThreadReply:
         self.ctx = ctx
         self.job = job
         self.ts: str | None = job.reply_ts
+        self._posts = 0  # messages posted by this run, to name each one in its metadata
 
     @property
     def client(self) -> AsyncWebClient:
@@ -167,7 +173,7 @@ class ThreadReply:
     async def _post_reply(self, message: RenderedMessage) -> list[RenderedMessage]:
         """Post the reply message and save its ts on the job; pieces left if it was split."""
         try:
-            response = await self._send(message)
+            ts = await self._send(message)
             rest: list[RenderedMessage] = []
         except Exception as exc:
             fault = slack_fault(exc)
@@ -175,8 +181,8 @@ class ThreadReply:
                 raise
             count_failure(fault)
             first, *rest = halved(message)
-            response = await self._send(first)
-        self.ts = str(response["ts"])
+            ts = await self._send(first)
+        self.ts = ts
         await self.ctx.store.set_job_reply(self.job.id, self.ts)
         return rest
 
@@ -192,14 +198,87 @@ class ThreadReply:
             for piece in halved(message):
                 await self._post(piece, depth + 1)
 
-    async def _send(self, message: RenderedMessage) -> Any:
-        return await self.client.chat_postMessage(
-            channel=self.job.channel,
-            thread_ts=self.job.thread_ts,
-            text=message.text,
-            blocks=message.blocks,
-            **_POST_OPTIONS,
-        )
+    async def _send(self, message: RenderedMessage) -> str:
+        """Post one message in the thread; returns its ts.
+
+        The client does not repeat a post Slack may already have made (see `web_api`): each
+        post carries metadata naming it (job, run, part), and before trying again the thread
+        is searched for it, so a lost answer never turns into a duplicate message.
+        """
+        self._posts += 1
+        metadata = {
+            "event_type": REPLY_EVENT,
+            "event_payload": {"job": self.job.id, "run": self.job.attempts, "part": self._posts},
+        }
+        settings = self.ctx.settings
+        for attempt in range(settings.slack_max_retries + 1):
+            try:
+                response = await self.client.chat_postMessage(
+                    channel=self.job.channel,
+                    thread_ts=self.job.thread_ts,
+                    text=message.text,
+                    blocks=message.blocks,
+                    metadata=metadata,
+                    **_POST_OPTIONS,
+                )
+                return str(response["ts"])
+            except Exception as exc:
+                fault = classify(exc)
+                if fault is None or not (fault.transient and fault.ambiguous):
+                    raise
+                found = await self._find_post(metadata["event_payload"])
+                if found is not None:
+                    log.info("post of job %s went through despite %s", self.job.id, fault.error)
+                    return found
+                if attempt == settings.slack_max_retries:
+                    raise
+                SLACK_RETRIES.labels(fault=fault.fault).inc()
+                await asyncio.sleep(backoff_delay(settings.slack_retry_base_seconds, attempt))
+        raise AssertionError("unreachable: the last attempt returns or raises")
+
+    async def _thread(self) -> list[dict[str, Any]]:
+        """The thread's messages with their metadata; [] if Slack will not say."""
+        try:
+            page = await self.client.conversations_replies(
+                channel=self.job.channel,
+                ts=self.job.thread_ts,
+                include_all_metadata=True,
+                limit=1000,
+            )
+        except Exception as exc:
+            fault = classify(exc)
+            if fault is None:
+                raise
+            count_failure(fault)
+            log.warning("could not read thread of job %s: %s", self.job.id, fault.error)
+            return []
+        return [m for m in page.get("messages") or [] if isinstance(m, dict)]
+
+    async def _find_post(self, payload: dict[str, Any]) -> str | None:
+        """The ts of the bot's message in the thread carrying `payload`, if Slack has it."""
+        for found in await self._thread():
+            meta = found.get("metadata") or {}
+            if meta.get("event_type") == REPLY_EVENT and meta.get("event_payload") == payload:
+                return str(found["ts"])
+        return None
+
+    async def find_stream(self, started_with: str) -> str | None:
+        """A stream this job started although Slack's answer to chat.startStream was lost.
+
+        Streams carry no metadata: the candidate is the bot's one message, after the request,
+        that is not one of its named posts and begins with the text the stream began with.
+        """
+        key = _letters(started_with)[:24]
+        candidates = [
+            str(m["ts"])
+            for m in await self._thread()
+            if m.get("bot_id") == self.ctx.bot_id
+            and float(m.get("ts", 0)) > float(self.job.ts)
+            and (m.get("metadata") or {}).get("event_type") != REPLY_EVENT
+            and key
+            and _letters(str(m.get("text", ""))).startswith(key)
+        ]
+        return candidates[0] if len(candidates) == 1 else None
 
     async def delete(self, ts: str) -> None:
         """Remove a superseded message (a placeholder or a broken stream); best effort."""
@@ -211,3 +290,8 @@ class ThreadReply:
                 raise
             count_failure(fault)
             log.warning("could not delete message %s of job %s: %s", ts, self.job.id, fault.error)
+
+
+def _letters(text: str) -> str:
+    """Letters and digits only: compares texts across Slack's escaping and formatting."""
+    return "".join(c for c in text.lower() if c.isalnum())

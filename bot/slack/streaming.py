@@ -131,6 +131,7 @@ class FallbackOutput:
         self.output: AnswerOutput = StreamApiOutput(ctx, job, reply, allowed)
         self._sent = ""
         self._broken = False
+        self._lost_stream: str | None = None
 
     def _stream_ts(self) -> str | None:
         return self.output.ts if isinstance(self.output, StreamApiOutput) else None
@@ -159,9 +160,22 @@ class FallbackOutput:
             if fault is None or fault.fault in STOPPING:
                 raise
             count_failure(fault)
+            if fault.ambiguous and await self._adopt_lost_stream():
+                return
             log.warning("streaming API unavailable (%s); using chat.update", fault.error)
             self.output = UpdateOutput(self.reply, self.allowed)
             await self.output.append(self._sent)
+
+    async def _adopt_lost_stream(self) -> bool:
+        """chat.startStream may have worked although its answer was lost: if the stream is in
+        the thread, it becomes the reply (finished by `finish`) instead of a second message."""
+        found = await self.reply.find_stream(self._sent)
+        if found is None:
+            return False
+        log.warning("stream of job %s started although Slack's answer was lost", self.job.id)
+        self._lost_stream = found
+        self._broken = True
+        return True
 
     async def finish(self, result: AnswerResult) -> None:
         if not self._broken:
@@ -170,7 +184,7 @@ class FallbackOutput:
                 return
             except Exception as exc:
                 self._broke(exc, "stop")
-        stream_ts = self._stream_ts()
+        stream_ts = self._stream_ts() or self._lost_stream
         if stream_ts is not None:
             if self.reply.ts != stream_ts:
                 self.reply.ts = stream_ts

@@ -6,6 +6,10 @@ errors). Slack also reports passing trouble in a normal HTTP 200 body, `{"ok": f
 `TransientErrorRetryHandler` treats both layers alike, honouring `Retry-After`, so every call
 the bot makes (streams included, since `chat_stream` goes through the same client) is retried
 the same way. `classify` tells the rest of the bot what a failure that got through means.
+
+Posting a message and appending to a stream are not retried here when Slack may already have
+done them (a reset after sending, HTTP 500, internal_error): `ThreadReply` looks for the post
+(or the stream) before posting again, and a stream that fails so becomes one complete message.
 """
 
 from __future__ import annotations
@@ -54,6 +58,10 @@ CONNECTION_ERRORS: tuple[type[BaseException], ...] = (
     ConnectionError,
 )
 MAX_DELAY_S = 30.0
+AMBIGUOUS_ERRORS = frozenset({"internal_error", "fatal_error"})
+# Calls that must not be repeated blindly when the first try may have worked: a second post
+# is a duplicate message, a second append a repeated chunk. Their callers decide instead.
+NOT_REPEATABLE = frozenset({"chat.postMessage", "chat.startStream", "chat.appendStream"})
 
 
 class SlackConfigError(ArticlebotError):
@@ -67,6 +75,9 @@ class SlackFault:
     fault: FaultClass
     error: str
     retry_after: float | None = None
+    # Slack may have done what was asked before failing (a reset after sending, a 500,
+    # internal_error / fatal_error: "it's possible some aspect of the operation succeeded").
+    ambiguous: bool = False
 
     @property
     def transient(self) -> bool:
@@ -85,6 +96,10 @@ def _fault_of(status: int, error: str) -> FaultClass:
     if error in AUTH_ERRORS:
         return "auth"
     return "rejected"
+
+
+def _ambiguous(status: int, error: str) -> bool:
+    return error in AMBIGUOUS_ERRORS or (status >= 500 and status != 503)
 
 
 def _retry_after(headers: object) -> float | None:
@@ -108,9 +123,12 @@ def classify(exc: BaseException) -> SlackFault | None:
         data = response.data if isinstance(response.data, dict) else {}
         error = str(data.get("error") or f"http_{response.status_code}")
         fault = _fault_of(response.status_code, error)
-        return SlackFault(fault, error, _retry_after(response.headers))
+        ambiguous = _ambiguous(response.status_code, error)
+        return SlackFault(fault, error, _retry_after(response.headers), ambiguous)
     if isinstance(exc, CONNECTION_ERRORS):
-        return SlackFault("connection", type(exc).__name__)
+        # A failure to connect sent nothing; anything later may have reached Slack.
+        sent = not isinstance(exc, aiohttp.ClientConnectorError)
+        return SlackFault("connection", type(exc).__name__, ambiguous=sent)
     if isinstance(exc, SlackRequestError):  # e.g. a stream helper used after it ended
         return SlackFault("rejected", "request_error")
     return None
@@ -142,7 +160,10 @@ class TransientErrorRetryHandler(AsyncRetryHandler):
             return None
         code = str(body.get("error") or f"http_{response.status_code}")
         return SlackFault(
-            _fault_of(response.status_code, code), code, _retry_after(response.headers)
+            _fault_of(response.status_code, code),
+            code,
+            _retry_after(response.headers),
+            _ambiguous(response.status_code, code),
         )
 
     async def _can_retry_async(
@@ -154,7 +175,9 @@ class TransientErrorRetryHandler(AsyncRetryHandler):
         error: Exception | None = None,
     ) -> bool:
         fault = self._fault(response, error)
-        return fault is not None and fault.transient
+        if fault is None or not fault.transient:
+            return False
+        return not (fault.ambiguous and request.url.rsplit("/", 1)[-1] in NOT_REPEATABLE)
 
     async def prepare_for_next_attempt_async(
         self,
@@ -167,9 +190,7 @@ class TransientErrorRetryHandler(AsyncRetryHandler):
         fault = self._fault(response, error)
         assert fault is not None  # only called after _can_retry_async said yes
         SLACK_RETRIES.labels(fault=fault.fault).inc()
-        backoff = min(MAX_DELAY_S, self.base_delay * 2**state.current_attempt)
-        delay = fault.retry_after if fault.retry_after is not None else backoff
-        delay += random.uniform(0, self.base_delay)
+        delay = backoff_delay(self.base_delay, state.current_attempt, fault.retry_after)
         log.info(
             "Slack %s failed (%s); retry %d in %.1fs",
             request.url.rsplit("/", 1)[-1],
@@ -180,6 +201,12 @@ class TransientErrorRetryHandler(AsyncRetryHandler):
         state.next_attempt_requested = True
         await asyncio.sleep(delay)
         state.increment_current_attempt()
+
+
+def backoff_delay(base: float, attempt: int, retry_after: float | None = None) -> float:
+    """Seconds before retry number `attempt + 1`: Retry-After if given, else exponential."""
+    delay = retry_after if retry_after is not None else min(MAX_DELAY_S, base * 2**attempt)
+    return delay + random.uniform(0, base)
 
 
 def web_client(settings: Settings) -> AsyncWebClient:

@@ -2,7 +2,8 @@
 
 Transient ones a well-behaved client retries: HTTP 429 with `Retry-After` (body
 `{"ok": false, "error": "ratelimited"}`), HTTP 500 as an HTML error page from Slack's edge,
-HTTP 503 with a JSON body, a connection reset (TCP RST, no answer), and `ok: false` in an HTTP
+HTTP 503 with a JSON body, a connection reset (TCP RST, no answer), a lost response (Slack did
+the work, then the connection dropped: a blind retry duplicates it), and `ok: false` in an HTTP
 200 body with a transient error code. Permanent ones it must not retry: no access to the
 channel, a dead token, a message over the size limit.
 """
@@ -11,7 +12,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-HTTP_FAULTS = ("http_429", "http_500", "http_503", "connection_reset")
+HTTP_FAULTS = ("http_429", "http_500", "http_503", "connection_reset", "lost_response")
 TRANSIENT_CODES = (
     "ratelimited",
     "internal_error",

@@ -130,7 +130,8 @@ class FakeSlack(BackgroundServer):
 
     def inject_fault(self, method: str, fault: str, times: int = 1, retry_after: int = 1) -> None:
         """The next `times` calls of `method` fail with `fault` (see `faults.py`): `http_429`,
-        `http_500`, `http_503`, `connection_reset`, or any Slack error code (`ok: false`)."""
+        `http_500`, `http_503`, `connection_reset`, `lost_response` (done, but the answer never
+        arrives), or any Slack error code (`ok: false`)."""
         if fault == "http_429":
             self.rate_limit(method, times=times, retry_after=retry_after)
         elif fault == "http_500":
@@ -139,6 +140,8 @@ class FakeSlack(BackgroundServer):
             self.fail_next(method, "service_unavailable", times=times, status=503)
         elif fault == "connection_reset":
             self.web_api.inject(method, times=times, reset=True)
+        elif fault == "lost_response":
+            self.web_api.inject(method, times=times, lost=True)
         else:
             self.fail_next(method, fault, times=times)
 

@@ -53,6 +53,7 @@ class _Injected:
     body: dict[str, Any] | str
     headers: dict[str, str]
     reset: bool = False  # drop the connection (TCP RST) instead of answering
+    lost: bool = False  # do the work, then drop the connection: the answer is lost
 
 
 class WebApi:
@@ -77,12 +78,14 @@ class WebApi:
         body: dict[str, Any] | str | None = None,
         headers: dict[str, str] | None = None,
         reset: bool = False,
+        lost: bool = False,
     ) -> None:
         """Answer the next `times` calls of `method` with this response instead of handling them
-        (a `str` body is sent as an HTML page); `reset` drops the connection unanswered."""
+        (a `str` body is sent as an HTML page); `reset` drops the connection unanswered;
+        `lost` handles the call as usual, then drops the connection before answering."""
         with self._lock:
             queue = self._injected.setdefault(method, collections.deque())
-            queue.append(_Injected(times, status, body or {}, headers or {}, reset))
+            queue.append(_Injected(times, status, body or {}, headers or {}, reset, lost))
 
     async def handle(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
@@ -97,6 +100,12 @@ class WebApi:
             at=time.monotonic(),
         )
         injected = self._take_injected(method)
+        if injected is not None and injected.lost:
+            call.status, call.response = 0, self._answer(method, params, token, None)[1]
+            with self._lock:
+                self.calls.append(call)
+            _reset_connection(request)
+            raise ConnectionResetError("fake Slack lost the answer")
         if injected is not None and injected.reset:
             call.status = 0  # no answer at all
             with self._lock:
