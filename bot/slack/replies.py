@@ -206,10 +206,12 @@ class ThreadReply:
         is searched for it, so a lost answer never turns into a duplicate message.
         """
         self._posts += 1
-        metadata = {
-            "event_type": REPLY_EVENT,
-            "event_payload": {"job": self.job.id, "run": self.job.attempts, "part": self._posts},
+        payload: dict[str, Any] = {
+            "job": self.job.id,
+            "run": self.job.attempts,
+            "part": self._posts,
         }
+        metadata = {"event_type": REPLY_EVENT, "event_payload": payload}
         settings = self.ctx.settings
         for attempt in range(settings.slack_max_retries + 1):
             try:
@@ -226,7 +228,7 @@ class ThreadReply:
                 fault = classify(exc)
                 if fault is None or not (fault.transient and fault.ambiguous):
                     raise
-                found = await self._find_post(metadata["event_payload"])
+                found = await self._find_post(payload)
                 if found is not None:
                     log.info("post of job %s went through despite %s", self.job.id, fault.error)
                     return found

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.store import Store
 from tests.slack.harness import CHANNEL, is_summary, running_bot, shown
 
-FAST = {"slack_max_retries": 1, "slack_retry_base_seconds": 0.01}
+FAST: dict[str, Any] = {"slack_max_retries": 1, "slack_retry_base_seconds": 0.01}
 
 
 async def test_resumed_job_whose_reply_was_deleted_posts_exactly_one_result(
