@@ -75,6 +75,9 @@ class Profile:
     stream_usage: bool = True  # honours stream_options.include_usage
     slots: int | None = None  # requests generated at once; None = unlimited
     raw_newlines: bool = False  # grammar-constrained output lets raw newlines into strings
+    json_object: bool = True  # accepts response_format json_object at all
+    schema_key: bool = True  # accepts (or ignores) a `schema` attached to json_object
+    rejects_system: bool = False  # the template raises on a system message (llama-server jinja)
     error_shape: Literal["openai", "vllm", "llama_server", "llama_cpp_python"] = "openai"
 
 
@@ -328,6 +331,11 @@ class FakeOpenAI(BackgroundServer):
             if self.profile is not None and self.profile.error_shape == "llama_cpp_python":
                 return _error(500, LLAMA_CPP_PYTHON_REJECTION, "internal_server_error")
             return _error(500, LLAMA_CPP_REJECTION, "server_error", code=500)
+        profile = self.profile
+        if profile is not None:
+            refused = _profile_refusal(profile, body)
+            if refused is not None:
+                return refused
         if body.get("stream") and "stream_options" in body and self.reject_stream_options:
             return _error(
                 400,
@@ -401,6 +409,47 @@ class FakeOpenAI(BackgroundServer):
         except (ConnectionError, RuntimeError):
             self.abandoned += 1  # the client went away (e.g. it timed out or was cancelled)
         return response
+
+
+def _profile_refusal(profile: Profile, body: dict[str, Any]) -> web.Response | None:
+    """What stricter or older servers refuse (checked after the json_schema refusal)."""
+    response_format = body.get("response_format") or {}
+    kind = response_format.get("type")
+    if kind == "json_object" and not profile.json_object:
+        return _shaped_error(
+            profile, 400, "response_format: 'json_object' is not supported by this server"
+        )
+    if kind == "json_object" and "schema" in response_format and not profile.schema_key:
+        return _shaped_error(
+            profile, 400, "Unrecognized request argument supplied: response_format.schema"
+        )
+    roles = {m.get("role") for m in body.get("messages") or []}
+    if profile.rejects_system and "system" in roles:
+        # llama-server with --jinja and a template that raises (gemma's): HTTP 500.
+        return _shaped_error(profile, 500, "System role not supported")
+    return None
+
+
+def _shaped_error(profile: Profile, status: int, message: str) -> web.Response:
+    """An error body in the shape this server family uses."""
+    kind = "invalid_request_error" if status < 500 else "server_error"
+    if profile.error_shape == "vllm":
+        payload: dict[str, Any] = {
+            "object": "error",
+            "message": message,
+            "type": "BadRequestError" if status < 500 else "InternalServerError",
+            "param": None,
+            "code": status,
+        }
+        return web.json_response(payload, status=status)
+    if profile.error_shape == "llama_server":
+        return web.json_response(
+            {"error": {"code": status, "message": message, "type": kind}}, status=status
+        )
+    if profile.error_shape == "llama_cpp_python":
+        kind = "internal_server_error"
+        status = 500  # its RouteErrorHandler sends every unexpected error as 500
+    return _error(status, message, kind)
 
 
 def _stream_events(
