@@ -267,7 +267,7 @@ class LLMClient:
                 reply = await self._transport.complete(
                     request.kwargs,
                     task=task,
-                    rejection=lambda exc, mode=request.mode: self._protocol.rejection(exc, mode),
+                    rejection=lambda exc, sent=request: self._protocol.rejection(exc, sent),
                     give_up=self._user_error,
                 )
             except Renegotiate:
@@ -294,8 +294,8 @@ class LLMClient:
                 async for item in self._transport.stream(
                     request.kwargs,
                     task=task,
-                    rejection=lambda exc, mode=request.mode, opts=with_usage: (
-                        self._protocol.rejection(exc, mode, stream_options=opts)
+                    rejection=lambda exc, sent=request, opts=with_usage: self._protocol.rejection(
+                        exc, sent, stream_options=opts
                     ),
                     give_up=self._user_error,
                 ):

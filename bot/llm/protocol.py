@@ -92,7 +92,10 @@ class Renegotiate(Exception):
 class Request:
     kwargs: dict[str, Any]
     mode: Mode
-    counted: list[Message]  # what the budget counts (the schema included where the server adds it)
+    counted: list[Message]
+    system_role: SystemRole = (
+        "system"  # what the budget counts (the schema included where the server adds it)
+    )
 
 
 class StructuredProtocol:
@@ -145,7 +148,7 @@ class StructuredProtocol:
         kwargs: dict[str, Any] = {"messages": sent, limit_param: limit}
         if response_format is not None:
             kwargs["response_format"] = response_format
-        return Request(kwargs, traits.mode, counted)
+        return Request(kwargs, traits.mode, counted, traits.system_role)
 
     def counted_messages(
         self, schema: type[BaseModel], messages: list[Message], task: str
@@ -203,18 +206,19 @@ class StructuredProtocol:
     # --- learning from refusals -------------------------------------------------------------
 
     def rejection(
-        self, exc: openai.APIStatusError, mode: Mode, *, stream_options: bool = False
+        self, exc: openai.APIStatusError, request: Request, *, stream_options: bool = False
     ) -> BaseException | None:
         """The exception to raise for a protocol refusal (Renegotiate or a forced-mode error),
-        or None when `exc` is an ordinary failure for the retry policy."""
+        or None when `exc` is an ordinary failure for the retry policy. Judged by what this
+        request sent: a parallel call may have learned the same lesson a moment earlier."""
         if stream_options and is_stream_options_rejection(exc):
             log.warning("LLM server at %s refuses stream_options; not asking again", self._host)
             self._learn(stream_usage=False)
             return Renegotiate()
-        if is_system_role_rejection(exc) and self.traits.system_role == "system":
+        if request.system_role == "system" and is_system_role_rejection(exc):
             return self._refused_system_role(exc)
-        if refuses_mode(exc, mode):
-            return self._refused_mode(exc, mode)
+        if refuses_mode(exc, request.mode):
+            return self._refused_mode(exc, request.mode)
         return None
 
     def _refused_system_role(self, exc: openai.APIStatusError) -> BaseException:
@@ -225,6 +229,8 @@ class StructuredProtocol:
                 "The language model server does not accept system messages; "
                 "set LLM_SYSTEM_ROLE=user (or auto)."
             )
+        if self.traits.system_role == "user":
+            return Renegotiate()  # a parallel call already learned it
         log.warning(
             "LLM server at %s rejected a system message (%s); rules go in the user message now",
             self._host,
@@ -242,6 +248,8 @@ class StructuredProtocol:
                 "set LLM_STRUCTURED_MODE=auto (or a mode it supports)."
             )
         following = LADDER[LADDER.index(mode) + 1]
+        if LADDER.index(self.traits.mode) >= LADDER.index(following):
+            return Renegotiate()  # a parallel call already stepped down (at least) this far
         log.warning(
             "LLM server at %s rejected %s (%s); using %s from now on",
             self._host,
