@@ -226,7 +226,7 @@ def test_unanswerable_empty_answer_says_so(run) -> None:
     empty = {"quotes": [], "answerable": False, "answer": ""}
     question = "What is the mayor's favourite colour?"
     with FakeOpenAI() as llm:
-        llm.script(Reply(content=empty), Reply(content=empty))
+        llm.script(*[Reply(content=empty)] * 4)
         text = run("ask", str(SAMPLE_ARTICLE), question, **llm_env(llm))
         as_json = run("ask", str(SAMPLE_ARTICLE), question, "--json", **llm_env(llm))
     assert text.returncode == 0 and "doesn't say" in text.stdout

@@ -156,9 +156,9 @@ class Analyzer:
                 raise outcome.summary_error
             summary = offline.summary
             notice = (
-                f"The language model's summary failed ({_reason(outcome.summary_error)}), so the "
-                "summary is the offline engine's extractive one; the key actors are the "
-                "language model's."
+                f"The language model failed ({_reason(outcome.summary_error)}) on the summary, so "
+                "it is the offline engine's extractive one; the key actors are the language "
+                "model's."
             )
             OFFLINE_FALLBACKS.labels(task="summary").inc()
             actors, dropped = outcome.actors, outcome.dropped_quotes
@@ -179,7 +179,8 @@ class Analyzer:
         return SummaryResult(
             summary=summary,
             actors=actors,
-            engine="llm",
+            # The engine of what the reply leads with: the summary.
+            engine="offline" if outcome.summary_error is not None else "llm",
             usage=outcome.usage,
             dropped_quotes=dropped,
             coverage=outcome.coverage,

@@ -24,9 +24,9 @@ from pydantic import BaseModel
 from bot.config import Settings
 from bot.errors import LLMInvalidOutput, LLMTruncated, LLMUnavailable
 from bot.llm.budget import TokenBudget
-from bot.llm.protocol import Mode, Renegotiate, Request, StructuredProtocol
+from bot.llm.protocol import Renegotiate, Request, StructuredProtocol
 from bot.llm.retry import RetryPolicy, server_message, to_user_error
-from bot.llm.structured import InvalidReply, parse_reply, partial_object
+from bot.llm.structured import InvalidReply, is_blank, parse_reply, partial_object
 from bot.llm.transport import RawReply, Transport
 from bot.llm.usage import CallRecord, Usage
 from bot.metrics import LLM_LATENCY, LLM_TOKENS
@@ -165,11 +165,11 @@ class LLMClient:
         start = time.perf_counter()
         try:
             usage = Usage()
-            reply, mode = await self._complete_once(
+            reply, request = await self._complete_once(
                 schema, messages, task, max_output_tokens, usage
             )
             return await self._validated(
-                schema, messages, task, max_output_tokens, usage, reply, mode
+                schema, messages, task, max_output_tokens, usage, reply, request
             )
         finally:
             LLM_LATENCY.labels(task=task).observe(time.perf_counter() - start)
@@ -186,7 +186,7 @@ class LLMClient:
         start = time.perf_counter()
         try:
             usage = Usage()
-            reply: tuple[RawReply, Mode] | None = None
+            reply: tuple[RawReply, Request] | None = None
             async for item in self._stream_once(schema, messages, task, max_output_tokens, usage):
                 if isinstance(item, tuple):
                     reply = item
@@ -218,19 +218,44 @@ class LLMClient:
         max_output_tokens: int | None,
         usage: Usage,
         reply: RawReply,
-        mode: Mode,
+        request: Request,
     ) -> Completion[T]:
-        """Parse the reply; on failure ask once for a corrected one (never streamed)."""
+        """Parse the reply; on failure ask once for a corrected one (never streamed).
+
+        A blank reply (every field empty) while the rules travelled in a system message is
+        what a chat template that drops system messages produces: in `auto` placement the call
+        is made once more with the rules in the user message, and that is remembered."""
         try:
-            return Completion(parse_reply(schema, reply.text), usage, mode)
+            value = parse_reply(schema, reply.text)
         except InvalidReply as err:
             log.warning("LLM reply for %s was invalid (%s); asking for a repair", task, err.detail)
-            messages = self._protocol.repair_messages(
-                messages, reply.text, task, err.detail, schema
+            repair = self._protocol.repair_messages(messages, reply.text, task, err.detail, schema)
+            return await self._repaired(schema, repair, task, max_output_tokens, usage)
+        if is_blank(value) and self._protocol.blank_reply(request):
+            log.warning(
+                "LLM reply for %s was blank: the server's chat template may drop system "
+                "messages; the rules go in the user message from now on",
+                task,
             )
-        reply, mode = await self._complete_once(schema, messages, task, max_output_tokens, usage)
+            reply, request = await self._complete_once(
+                schema, messages, task, max_output_tokens, usage
+            )
+            return await self._validated(
+                schema, messages, task, max_output_tokens, usage, reply, request
+            )
+        return Completion(value, usage, request.mode)
+
+    async def _repaired(
+        self,
+        schema: type[T],
+        messages: list[dict[str, str]],
+        task: str,
+        max_output_tokens: int | None,
+        usage: Usage,
+    ) -> Completion[T]:
+        reply, request = await self._complete_once(schema, messages, task, max_output_tokens, usage)
         try:
-            return Completion(parse_reply(schema, reply.text), usage, mode)
+            return Completion(parse_reply(schema, reply.text), usage, request.mode)
         except InvalidReply as err:
             log.warning("LLM repair for %s was invalid too (%s)", task, err.detail)
             raise LLMInvalidOutput(
@@ -260,7 +285,7 @@ class LLMClient:
         task: str,
         max_output_tokens: int | None,
         usage: Usage,
-    ) -> tuple[RawReply, Mode]:
+    ) -> tuple[RawReply, Request]:
         for _ in range(_MAX_RENEGOTIATIONS):
             request = self._request(schema, messages, task, max_output_tokens)
             try:
@@ -273,7 +298,7 @@ class LLMClient:
             except Renegotiate:
                 continue
             self._record(task, request, reply, usage)
-            return self._finish(reply), request.mode
+            return self._finish(reply), request
         raise LLMUnavailable("The language model server refused every request format we know.")
 
     async def _stream_once(
@@ -283,7 +308,7 @@ class LLMClient:
         task: str,
         max_output_tokens: int | None,
         usage: Usage,
-    ) -> AsyncIterator[dict[str, Any] | tuple[RawReply, Mode]]:
+    ) -> AsyncIterator[dict[str, Any] | tuple[RawReply, Request]]:
         for _ in range(_MAX_RENEGOTIATIONS):
             request = self._request(schema, messages, task, max_output_tokens)
             with_usage = self._protocol.traits.stream_usage
@@ -301,7 +326,7 @@ class LLMClient:
                 ):
                     if isinstance(item, RawReply):
                         self._record(task, request, item, usage, streamed=True)
-                        yield self._finish(item), request.mode
+                        yield self._finish(item), request
                         return
                     text += item
                     partial = partial_object(text)

@@ -203,6 +203,17 @@ class StructuredProtocol:
             {"role": "user", "content": repair},
         ]
 
+    def blank_reply(self, request: Request) -> bool:
+        """A blank reply came back for `request`: if its rules travelled in a system message and
+        the placement is ours to choose, move them to the user message (remembered) and say
+        the call is worth repeating."""
+        if self._forced_role is not None or request.system_role != "system":
+            return False
+        if not any(m.get("role") == "system" for m in request.kwargs["messages"]):
+            return False
+        self._learn(system_role="user")
+        return True
+
     # --- learning from refusals -------------------------------------------------------------
 
     def rejection(

@@ -153,6 +153,19 @@ def parse_reply(schema: type[T], text: str) -> T:
         raise InvalidReply(_explain(exc)) from None
 
 
+def is_blank(value: BaseModel) -> bool:
+    """Every field empty, false or zero: a reply written without knowing what was asked."""
+
+    def blank(node: Any) -> bool:
+        if isinstance(node, dict):
+            return all(blank(v) for v in node.values())
+        if isinstance(node, list):
+            return not node
+        return not node
+
+    return blank(value.model_dump())
+
+
 def _is_syntax_error(exc: ValidationError) -> bool:
     return any(err["type"] == "json_invalid" for err in exc.errors(include_url=False))
 
