@@ -20,7 +20,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from bot.analysis import prompt_context
 from bot.analysis.chunking import chunk_paragraphs
@@ -48,6 +48,7 @@ OUTPUT_TOKENS = {"summary": 1_200, "actors": 2_000, "chunk_notes": 1_500}
 REPLY_FAULTS = (LLMInvalidOutput, LLMTruncated)
 
 V = TypeVar("V")
+W = TypeVar("W")
 
 
 @dataclass
@@ -66,13 +67,14 @@ class SummaryOutcome:
 
 
 async def first_failure_cancels(
-    first: Awaitable[V], second: Awaitable[object]
-) -> tuple[V | LLMError, object]:
+    first: Awaitable[V], second: Awaitable[W]
+) -> tuple[V | LLMError, W | LLMError]:
     """Run both; each result is its value or its LLMError (see the module docstring).
 
     A server fault in one cancels the other (its LLMError is then re-raised); a reply fault lets
     the other finish. Anything that is not an LLMError cancels both and propagates."""
-    tasks = [asyncio.ensure_future(first), asyncio.ensure_future(second)]
+    one, two = asyncio.ensure_future(first), asyncio.ensure_future(second)
+    tasks: list[asyncio.Future[Any]] = [one, two]
     try:
         pending = set(tasks)
         while pending:
@@ -81,7 +83,7 @@ async def first_failure_cancels(
                 error = task.exception()
                 if error is not None and pending and not isinstance(error, REPLY_FAULTS):
                     raise error
-        return _result(tasks[0]), _result(tasks[1])
+        return _result(one), _result(two)
     finally:
         for task in tasks:
             task.cancel()  # no-op for finished ones; closes the HTTP response of a running one
@@ -170,8 +172,8 @@ class LLMSummarizer:
         if isinstance(actors_c, LLMError):
             actors_error = actors_c
         else:
-            usage.add(actors_c.usage)  # type: ignore[attr-defined]
-            actors, dropped = ground_actors(actors_c.value.actors, QuoteVerifier(article))  # type: ignore[attr-defined]
+            usage.add(actors_c.usage)
+            actors, dropped = ground_actors(actors_c.value.actors, QuoteVerifier(article))
         if summary_error is not None and actors_error is not None:
             raise summary_error
         return SummaryOutcome(

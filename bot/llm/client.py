@@ -27,7 +27,7 @@ from bot.llm.budget import TokenBudget
 from bot.llm.protocol import Renegotiate, Request, StructuredProtocol
 from bot.llm.retry import RetryPolicy, server_message, to_user_error
 from bot.llm.structured import InvalidReply, is_blank, parse_reply, partial_object
-from bot.llm.transport import RawReply, Transport
+from bot.llm.transport import RawReply, Rejection, Transport
 from bot.llm.usage import CallRecord, Usage
 from bot.metrics import LLM_LATENCY, LLM_TOKENS
 from bot.prompts import PromptLibrary, default_library
@@ -292,7 +292,7 @@ class LLMClient:
                 reply = await self._transport.complete(
                     request.kwargs,
                     task=task,
-                    rejection=lambda exc, sent=request: self._protocol.rejection(exc, sent),
+                    rejection=self._rejection(request),
                     give_up=self._user_error,
                 )
             except Renegotiate:
@@ -319,9 +319,7 @@ class LLMClient:
                 async for item in self._transport.stream(
                     request.kwargs,
                     task=task,
-                    rejection=lambda exc, sent=request, opts=with_usage: self._protocol.rejection(
-                        exc, sent, stream_options=opts
-                    ),
+                    rejection=self._rejection(request, stream_options=with_usage),
                     give_up=self._user_error,
                 ):
                     if isinstance(item, RawReply):
@@ -336,6 +334,14 @@ class LLMClient:
             except Renegotiate:
                 continue
         raise LLMUnavailable("The language model server refused every request format we know.")
+
+    def _rejection(self, request: Request, *, stream_options: bool = False) -> Rejection:
+        """How the transport tells a protocol refusal of `request` from an ordinary failure."""
+
+        def judge(exc: openai.APIStatusError) -> BaseException | None:
+            return self._protocol.rejection(exc, request, stream_options=stream_options)
+
+        return judge
 
     @staticmethod
     def _finish(reply: RawReply) -> RawReply:

@@ -42,6 +42,7 @@ Mode = Literal["json_schema", "json_object", "json_object_plain", "none"]
 SystemRole = Literal["system", "user"]
 # The ladder `auto` walks down, strongest enforcement first.
 LADDER: tuple[Mode, ...] = ("json_schema", "json_object", "json_object_plain", "none")
+ROLES: tuple[SystemRole, ...] = ("system", "user")
 Message = dict[str, str]
 
 _SYSTEM_ROLE_HINTS = (
@@ -113,8 +114,8 @@ class StructuredProtocol:
         registry: TraitsRegistry = KNOWN_SERVERS,
     ) -> None:
         self._key = key
-        self._forced_mode: Mode | None = None if structured_mode == "auto" else structured_mode  # type: ignore[assignment]
-        self._forced_role: SystemRole | None = None if system_role == "auto" else system_role  # type: ignore[assignment]
+        self._forced_mode: Mode | None = next((m for m in LADDER if m == structured_mode), None)
+        self._forced_role: SystemRole | None = next((r for r in ROLES if r == system_role), None)
         self._prompts = prompts
         self._redact = redact
         self._host = host

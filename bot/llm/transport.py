@@ -90,13 +90,13 @@ class _StreamState:
         self.finish: str | None = None
         self.usage: CompletionUsage | None = None
 
-    def take(self, chunk: object) -> str:
+    def take(self, chunk: Any) -> str:
         """Absorb one chunk; return its new content ("" if none). MalformedResponse if garbled."""
         try:
             usage = getattr(chunk, "usage", None)
             if isinstance(usage, CompletionUsage):
                 self.usage = usage
-            choices = chunk.choices  # type: ignore[attr-defined]
+            choices = chunk.choices
             if not choices:
                 return ""
             choice = choices[0]
