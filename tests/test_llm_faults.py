@@ -234,3 +234,42 @@ async def test_a_broken_answer_stream_falls_back(make_settings, sample) -> None:
     assert isinstance(done, AnswerDone)
     assert done.result.engine == "offline" and done.result.fallback
     assert "not a valid answer" in (done.result.notice or "")
+
+
+def long_article(copies: int) -> Article:
+    base = extract_text(SAMPLE_ARTICLE.read_text(encoding="utf-8"), kind="markdown")
+    paragraphs = [f"Part {i + 1}. {text}" for i in range(copies) for text in base.paragraphs]
+    return Article.build(paragraphs, title=base.title)
+
+
+async def test_a_failed_map_step_cancels_the_others(make_settings) -> None:
+    """A long article read in parts: one part failing ends the summary (the offline one is
+    used) and the parts still being generated are dropped, not left running."""
+    with FakeOpenAI() as server:
+        server.script_for("chunk_notes", Reply(status=500, delay=0.3), *[Reply(delay=10)] * 3)
+        settings = make_settings(
+            llm_api_key=API_KEY,
+            llm_base_url=server.base_url,
+            llm_max_retries=0,
+            llm_context_window=4_096,
+            llm_output_reserve=1_000,
+        )
+        async with LLMClient(settings) as llm:
+            result = await Analyzer(settings, llm=llm).summarize(long_article(6), fallback=True)
+            await asyncio.sleep(0.2)
+        parts = [r for r in server.chat_requests if r.task == "chunk_notes"]
+        assert len(parts) >= 3  # the article was read in parts, several at once
+        assert server.abandoned == len(parts) - 1  # all but the failed one were dropped
+    assert result.engine == "offline" and "HTTP 500" in (result.notice or "")
+
+
+async def test_calls_are_counted_in_metrics(fake, client_for) -> None:
+    def sample(name: str, labels: dict[str, str]) -> float:
+        return REGISTRY.get_sample_value(name, labels) or 0.0
+
+    prompt = sample("articlebot_llm_tokens_total", {"kind": "prompt"})
+    latency = sample("articlebot_llm_latency_seconds_count", {"task": "metrics_probe"})
+    fake.script(Reply(content=VALID, usage=(321, 12, 0)))
+    await client_for(fake).complete(Out, MESSAGES, task="metrics_probe")
+    assert sample("articlebot_llm_tokens_total", {"kind": "prompt"}) == prompt + 321
+    assert sample("articlebot_llm_latency_seconds_count", {"task": "metrics_probe"}) == latency + 1

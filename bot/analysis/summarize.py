@@ -90,6 +90,18 @@ async def first_failure_cancels(
         await asyncio.gather(*tasks, return_exceptions=True)
 
 
+async def all_or_cancel(calls: list[Awaitable[V]]) -> list[V]:
+    """All results, or the first failure, with every call still running cancelled (its HTTP
+    connection closed): no map step keeps a one-slot server busy for a summary that failed."""
+    tasks = [asyncio.ensure_future(call) for call in calls]
+    try:
+        return list(await asyncio.gather(*tasks))
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+
 def _result(task: asyncio.Future[V]) -> V | LLMError:
     error = task.exception()
     if error is None:
@@ -237,8 +249,8 @@ class LLMSummarizer:
         chunks = self._plan_chunks(article)
         covered = sum(len(c) for c in chunks)
         coverage = covered / len(article.paragraphs)
-        notes = await asyncio.gather(
-            *(
+        notes = await all_or_cancel(
+            [
                 self.llm.complete(
                     ChunkNotesOut,
                     self._chunk_messages(article, chunk, i, len(chunks)),
@@ -246,7 +258,7 @@ class LLMSummarizer:
                     max_output_tokens=self._output_tokens("chunk_notes"),
                 )
                 for i, chunk in enumerate(chunks, start=1)
-            )
+            ]
         )
         usage = Usage()
         for note in notes:
