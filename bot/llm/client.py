@@ -1,9 +1,10 @@
 """The LLM client: validated structured replies from any OpenAI-compatible server.
 
-A thin facade over two modules with one job each: `transport` (HTTP, time bounds, retries,
-malformed replies) and `protocol` (how to ask this server for JSON: schema placement, system
-role, stream options, learned per server). Here: the token budget, validation with one repair,
-usage accounting and the user-facing errors of `bot.errors`.
+A facade over modules with one job each: `transport` (HTTP, time bounds, retries, malformed
+replies), `protocol` (how to ask this server for JSON: schema placement, system role, stream
+options, learned per server) and `accounting` (tokens, metrics, the usage sink). Here: the
+token budget check, validation with one repair, streamed partials and the user-facing errors
+of `bot.errors`.
 """
 
 from __future__ import annotations
@@ -18,18 +19,18 @@ from typing import Any, Generic, TypeVar
 
 import httpx2
 import openai
-from openai.types.completion_usage import CompletionUsage
 from pydantic import BaseModel
 
 from bot.config import Settings
 from bot.errors import LLMInvalidOutput, LLMTruncated, LLMUnavailable
+from bot.llm.accounting import UsageRecorder
 from bot.llm.budget import TokenBudget
 from bot.llm.protocol import Renegotiate, Request, StructuredProtocol
 from bot.llm.retry import RetryPolicy, server_message, to_user_error
 from bot.llm.structured import InvalidReply, is_blank, parse_reply, partial_object
 from bot.llm.transport import RawReply, Rejection, Transport
 from bot.llm.usage import CallRecord, Usage
-from bot.metrics import LLM_LATENCY, LLM_TOKENS
+from bot.metrics import LLM_LATENCY
 from bot.prompts import PromptLibrary, default_library
 
 log = logging.getLogger(__name__)
@@ -99,7 +100,7 @@ class LLMClient:
             settings.llm_model, settings.llm_context_window, settings.llm_output_reserve
         )
         self._prompts = prompts or default_library()
-        self._usage_sink = usage_sink
+        self._usage = UsageRecorder(self.model, self.budget, usage_sink)
         secret = settings.llm_api_key.get_secret_value() if settings.llm_api_key else ""
         self._secret = secret_pattern(secret)
         base_url = settings.llm_base_url or OPENAI_BASE_URL
@@ -364,51 +365,17 @@ class LLMClient:
         *,
         streamed: bool = False,
     ) -> None:
-        """Add one call's usage to `total` and hand it to the sink (estimated if not reported)."""
-        call = self._usage_of(reply.usage, request.kwargs["messages"], reply.text)
-        total.add(call)
-        LLM_TOKENS.labels(kind="prompt").inc(call.prompt_tokens)
-        LLM_TOKENS.labels(kind="completion").inc(call.completion_tokens)
-        LLM_TOKENS.labels(kind="cached").inc(call.cached_tokens)
-        log.debug(
-            "LLM call task=%s mode=%s prompt=%d completion=%d cached=%d latency=%.0fms",
-            task,
-            request.mode,
-            call.prompt_tokens,
-            call.completion_tokens,
-            call.cached_tokens,
-            reply.latency_ms,
-        )
-        if self._usage_sink is None:
-            return
-        record = CallRecord(
-            task=task,
-            model=self.model,
-            usage=call,
-            latency_ms=reply.latency_ms,
-            mode=request.mode,
-            streamed=streamed,
-        )
-        try:
-            self._usage_sink(record)
-        except Exception:
-            log.exception("usage sink failed; the call itself succeeded")
-
-    def _usage_of(
-        self, api_usage: CompletionUsage | None, messages: list[dict[str, str]], text: str
-    ) -> Usage:
-        if api_usage is None:
-            return Usage(
-                calls=1,
-                prompt_tokens=self.budget.count_messages(messages),
-                completion_tokens=self.budget.count(text),
+        """Add one call's usage to `total` (and to metrics and the sink)."""
+        total.add(
+            self._usage.record(
+                task=task,
+                mode=request.mode,
+                messages=request.kwargs["messages"],
+                reply_text=reply.text,
+                reported=reply.usage,
+                latency_ms=reply.latency_ms,
+                streamed=streamed,
             )
-        details = api_usage.prompt_tokens_details
-        return Usage(
-            calls=1,
-            prompt_tokens=api_usage.prompt_tokens or 0,
-            completion_tokens=api_usage.completion_tokens or 0,
-            cached_tokens=(details.cached_tokens or 0) if details is not None else 0,
         )
 
     # --- concurrency, errors -----------------------------------------------------------------
