@@ -49,7 +49,13 @@ class Settings(BaseSettings):
     llm_timeout_seconds: float = Field(default=60.0, gt=0)
     llm_max_retries: int = Field(default=3, ge=0, le=10)
     llm_max_concurrency: int = Field(default=4, ge=1, le=256)
-    llm_structured_mode: Literal["auto", "json_schema", "json_object"] = "auto"
+    # Where the server enforces the JSON schema; auto learns it per server (see bot/llm/protocol).
+    llm_structured_mode: Literal[
+        "auto", "json_schema", "json_object", "json_object_plain", "none"
+    ] = "auto"
+    # Where the rules and schema travel: a system message, or the top of the first user message
+    # (for chat templates without a system role); auto switches when the server refuses one.
+    llm_system_role: Literal["auto", "system", "user"] = "auto"
     llm_temperature: float | None = Field(default=None, ge=0, le=2)
     # Prices in USD per million tokens, for cost estimates in `articlebot eval`.
     llm_price_input_per_mtok: float = Field(default=0.0, ge=0)
