@@ -22,6 +22,8 @@ from dataclasses import dataclass
 # Cut-off on the support score: the default operating point, where about 10% of answerable
 # questions are refused on the SQuAD 2.0 tuning set (bench/offline_abstention.py --halves).
 MIN_SUPPORT = 0.7
+# Cut-offs `articlebot eval` reports the trade-off at (the default among them).
+TRADEOFF_CUTOFFS = (0.5, 0.6, 0.65, 0.7, 0.75, 0.8, 0.9)
 # The question's words spread over the paragraph but not together in one sentence are the mark
 # of a near miss: the score (from 1) loses SPREAD times the share of the question that only the
 # rest of the best sentence's paragraph adds.
@@ -30,6 +32,10 @@ SPREAD = 1.0
 # refused whatever the rest says (on short articles, where paragraphs are a sentence or two,
 # this is most of what tells a near miss from a question the article answers).
 MIN_PASSAGE = 0.25
+# Where the paragraph is only a sentence or two (news), the spread cannot show, so the passage
+# must hold this much of the question instead (the engine's earlier cut-off, bench/retrieval.py).
+SHORT_PASSAGE = 2
+MIN_SHORT_PASSAGE = 0.45
 PENALTY: dict[str, float] = {
     "type": 0.1,  # the expected kind of answer is not in the sentence
     "negation": 0.6,  # the question negates, the sentence doesn't
@@ -43,6 +49,7 @@ class Signals:
     absent: tuple[str, ...]  # question names the article never mentions
     sentence_coverage: float
     passage_coverage: float
+    passage_sentences: int
     type_missing: bool
     negation: bool
     antonym: bool
@@ -55,6 +62,11 @@ class Signals:
         }
 
 
+def _floor(signals: Signals) -> float:
+    short = signals.passage_sentences <= SHORT_PASSAGE
+    return MIN_SHORT_PASSAGE if short else MIN_PASSAGE
+
+
 def support(signals: Signals, *, off: frozenset[str] = frozenset()) -> float:
     """Support score in [0, 1]-ish; `off` leaves signals out (for the ablation bench)."""
     if signals.absent and "absent" not in off:
@@ -62,7 +74,7 @@ def support(signals: Signals, *, off: frozenset[str] = frozenset()) -> float:
     score = 1.0
     if "spread" not in off:
         score -= SPREAD * max(0.0, signals.passage_coverage - signals.sentence_coverage)
-    if "thin" not in off and signals.passage_coverage < MIN_PASSAGE:
+    if "thin" not in off and signals.passage_coverage < _floor(signals):
         return 0.0
     for name, raised in signals.flags().items():
         if raised and name not in off:

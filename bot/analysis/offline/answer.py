@@ -186,6 +186,7 @@ def assess(
         absent=absent_names(index, info),
         sentence_coverage=coverage(index, keys, [best]),
         passage_coverage=coverage(index, keys, rows),
+        passage_sentences=len(rows),
         type_missing=not has_type(sentence.text, span_keys, info.answer_type, info.counted),
         negation=info.negated and _NEGATION.search(normalize(sentence.text)) is None,
         antonym=_antonym(info, sentence.text),
@@ -240,6 +241,15 @@ def offline_answer(
     return decide(found, MIN_SUPPORT)
 
 
+def support_for(
+    article: Article, question: str, *, paragraphs: Sequence[int] | None = None
+) -> float:
+    """The support score the engine gives its best answer (0 when nothing matches): what the
+    eval's trade-off table moves its cut-off over."""
+    found = assess(article, question, paragraphs=paragraphs)
+    return 0.0 if found is None else found.support
+
+
 def decide(found: Assessment, cutoff: float) -> Answer:
     """The answer at a given cut-off on the support score."""
     if found.signals.absent:
@@ -257,4 +267,12 @@ def not_mentioned(names: Sequence[str]) -> str:
     return f"The article doesn't mention {listed}."
 
 
-__all__ = ["NOT_SAID", "AnswerType", "Assessment", "assess", "decide", "offline_answer"]
+__all__ = [
+    "NOT_SAID",
+    "AnswerType",
+    "Assessment",
+    "assess",
+    "decide",
+    "offline_answer",
+    "support_for",
+]
