@@ -30,10 +30,15 @@ def plot_tradeoff(points: Sequence[TradeoffPoint], path: Path, *, title: str) ->
     xs = [p.refused_answerable or 0.0 for p in points]
     ys = [p.declined_impossible or 0.0 for p in points]
     fig, ax = plt.subplots(figsize=(6, 4.5), dpi=100)
-    ax.plot(xs, ys, marker="o")
+    ax.plot([0, 1], [0, 1], linestyle=":", color="grey", label="a coin (refuses at random)")
+    ax.plot(xs, ys, marker="o", label="cut-off on the support score")
     for p, x, y in zip(points, xs, ys, strict=True):
-        label = f"{p.cutoff:.2f}" + (" (default)" if p.default else "")
-        ax.annotate(label, (x, y), textcoords="offset points", xytext=(5, -10), fontsize=8)
+        if p.default:
+            ax.plot([x], [y], marker="*", markersize=14, color="crimson", linestyle="none",
+                    label=f"default ({p.cutoff:.2f})")  # fmt: skip
+        ax.annotate(f"{p.cutoff:.2f}", (x, y), textcoords="offset points", xytext=(6, -4),
+                    fontsize=7)  # fmt: skip
+    ax.legend(loc="lower right", fontsize=8)
     ax.set_xlabel("answerable questions wrongly refused")
     ax.set_ylabel("unanswerable questions declined")
     ax.set_xlim(0, 1)
