@@ -303,6 +303,16 @@ def _kind(group: _Group, article: Article) -> ActorKind:
 # --- quotes ----------------------------------------------------------------------------------
 
 
+@dataclass
+class _Paragraph:
+    """One story paragraph while its quotes are attributed."""
+
+    number: int
+    text: str
+    sentences: list[Sentence]
+    mentions: list[Mention]  # names in it, in order
+
+
 def _attribute_quotes(
     article: Article, parsed: Parsed, groups: list[_Group], by_mention: dict[int, _Group]
 ) -> None:
@@ -312,44 +322,70 @@ def _attribute_quotes(
             mentions_by_para.setdefault(m.paragraph, []).append(m)
     for items in mentions_by_para.values():
         items.sort(key=lambda m: m.start)
-    for number, paragraph in enumerate(article.paragraphs, start=1):
-        if number in parsed.furniture:
+    for number, text in enumerate(article.paragraphs, start=1):
+        if number not in parsed.furniture:
+            para = _Paragraph(
+                number, text, parsed.in_paragraph(number), mentions_by_para.get(number, [])
+            )
+            _attribute_in_paragraph(para, parsed, groups, by_mention)
+
+
+def _attribute_in_paragraph(
+    para: _Paragraph, parsed: Parsed, groups: list[_Group], by_mention: dict[int, _Group]
+) -> None:
+    previous: _Group | None = None
+    spans = list(_QUOTE_SPAN.finditer(para.text))
+    for n, span in enumerate(spans):
+        content = next(g for g in span.groups() if g is not None)
+        sentence = next((s for s in para.sentences if s.start <= span.start() < s.end), None)
+        if sentence is None or word_count(content) < MIN_WORDS:
+            continue  # scare quotes ("heroic") are not speech
+        next_quote = spans[n + 1].start() if n + 1 < len(spans) else len(para.text)
+        after = para.text[span.end() : min(sentence.end, next_quote)]
+        group = _speaker(para, sentence, span, after, parsed, groups, by_mention)
+        group = group or previous  # a second quote in the paragraph: the same speaker
+        if group is None or not _can_speak(group):
             continue
-        sentences = parsed.in_paragraph(number)
-        local = mentions_by_para.get(number, [])
-        previous: _Group | None = None
-        spans = list(_QUOTE_SPAN.finditer(paragraph))
-        for n, span in enumerate(spans):
-            content = next(g for g in span.groups() if g is not None)
-            sentence = next((s for s in sentences if s.start <= span.start() < s.end), None)
-            if sentence is None or word_count(content) < MIN_WORDS:
-                continue  # scare quotes ("heroic") are not speech
-            next_quote = spans[n + 1].start() if n + 1 < len(spans) else len(paragraph)
-            after = paragraph[span.end() : min(sentence.end, next_quote)]
-            group: _Group | None = None
-            mention = None if _PRONOUN.match(after) else _speaker_after(after, span.end(), local)
-            if mention is not None:
-                group = by_mention[id(mention)]
-            elif _PRONOUN.match(after) and _SPEECH_NEAR.search(after[:60]):
-                group = _last_person(parsed, groups, number, span.start())
-            else:
-                mention = _speaker_before(paragraph, sentence, span.start(), local)
-                group = None if mention is None else by_mention[id(mention)]
-                if group is None:
-                    group = _spokesperson_for(paragraph[sentence.start : span.start()], groups)
-            group = group or previous  # a second quote in the paragraph: the same speaker
-            if group is None or group.kind == "country":
-                continue
-            if group.kind == "other":
-                if any(t in PLACE_WORDS for t in group.key) or not any(
-                    not m.after_the for m in group.mentions
-                ):
-                    continue
-                group.kind = "person"  # a name that speaks: "Biden said"
-            previous = group
-            quote = Quote(text=content.strip().rstrip(","), paragraph=number)
-            if quote not in group.quotes:
-                group.quotes.append(quote)
+        previous = group
+        quote = Quote(text=content.strip().rstrip(","), paragraph=para.number)
+        if quote not in group.quotes:
+            group.quotes.append(quote)
+
+
+def _speaker(
+    para: _Paragraph,
+    sentence: Sentence,
+    span: re.Match[str],
+    after: str,
+    parsed: Parsed,
+    groups: list[_Group],
+    by_mention: dict[int, _Group],
+) -> _Group | None:
+    """Who says the quote: named after it, "he said" after it, or named before it."""
+    if _PRONOUN.match(after):
+        if _SPEECH_NEAR.search(after[:60]):
+            return _last_person(parsed, groups, para.number, span.start())
+    else:
+        mention = _speaker_after(after, span.end(), para.mentions)
+        if mention is not None:
+            return by_mention[id(mention)]
+    mention = _speaker_before(para.text, sentence, span.start(), para.mentions)
+    if mention is not None:
+        return by_mention[id(mention)]
+    return _spokesperson_for(para.text[sentence.start : span.start()], groups)
+
+
+def _can_speak(group: _Group) -> bool:
+    """Countries and places don't speak; a name that does is a person ("Biden said")."""
+    if group.kind == "country":
+        return False
+    if group.kind == "other":
+        if any(t in PLACE_WORDS for t in group.key) or not any(
+            not m.after_the for m in group.mentions
+        ):
+            return False
+        group.kind = "person"
+    return True
 
 
 def _speaker_after(after: str, end: int, local: list[Mention]) -> Mention | None:
