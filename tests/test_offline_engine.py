@@ -145,6 +145,26 @@ def test_actors_of_the_sample(article, verifier):
             assert verifier.match(quote.text, quote.paragraph) is not None
 
 
+def _people_come_first(article: Article) -> list[str]:
+    """Every person who is quoted or acts is listed before any organisation or country."""
+    actors = offline_actors(article)
+    first_other = next(
+        (n for n, a in enumerate(actors) if a.kind in ("organisation", "country")), len(actors)
+    )
+    players = [n for n, a in enumerate(actors) if a.kind == "person" and (a.quotes or a.did)]
+    assert all(n < first_other for n in players), [(a.name, a.kind) for a in actors]
+    return [a.name for a in actors]
+
+
+def test_people_come_first_with_roles_from_the_article(article):
+    names = _people_come_first(article)
+    assert names.index("Tomasz Nowak") < names.index("Tidewater Energy")
+    actors = {a.name: a for a in offline_actors(article)}
+    # "The two councillors who voted against the pilot, Gwen Pryce and Tomasz Nowak": one each.
+    assert actors["Gwen Pryce"].role == "councillor who voted against the pilot"
+    assert actors["Tomasz Nowak"].role == "councillor who voted against the pilot"
+
+
 def test_quotes_are_attributed_to_their_speakers(article):
     actors = {a.name: a for a in offline_actors(article)}
     okafor = " ".join(q.text for q in actors["Helen Okafor"].quotes)
@@ -247,7 +267,28 @@ def test_news_article_actors_summary_and_answers():
     answer = offline_answer(article, "How many civilians were killed?")
     assert answer.supported
     assert "at least seven civilians were killed" in answer.quotes[0].text
-    assert offline_answer(article, "What is the price of oil in Texas?").answer == NOT_SAID
+    assert answer.answer in answer.quotes[0].text and "seven" in answer.answer
+    assert offline_answer(article, "What is the price of oil in Texas?").answer.startswith(
+        "The article doesn't"
+    )
+    # Someone the article never mentions: declined, naming them.
+    macron = offline_answer(article, "What did Macron say about Wang Yi's visit?")
+    assert not macron.answerable and not macron.quotes
+    assert macron.answer == "The article doesn't mention Macron."
+
+
+@requires_shared
+def test_news_article_people_come_first():
+    article = russia_china_article()
+    names = _people_come_first(article)
+    actors = {a.name: a for a in offline_actors(article)}
+    # The quoted officials and analysts all get a slot, before Russia or China.
+    for name in ("Wang Yi", "Vladimir Putin", "Sergei Lavrov", "Yu Jie", "Wang Wenbin"):
+        assert name in names and actors[name].quotes, name
+    countries = [a for a in actors.values() if a.kind == "country"]
+    assert len(countries) <= 1
+    assert all(not a.did or not a.did.startswith("Relations") for a in countries)
+    assert actors["Wang Wenbin"].role == "Chinese Foreign Ministry spokesperson"
 
 
 @requires_shared

@@ -8,8 +8,10 @@ person); attribute quoted speech to speakers (`"..." X said`, `said X`, `X said 
 said` after a person, a second quote in the same paragraph); read roles from appositions
 ("Moira Keane, chair of the Ellery Fishermen's Association,"), from "<role>, X," and from titles
 ("Russian President"); and describe what each did from their first sentence as a subject.
-Actors are ranked by mentions weighted by kind (people first), plus quotes, statements and a
-known role; at most MAX_ACTORS, with few countries and places so they do not crowd out people.
+Every person who is quoted, speaks or is the subject of a story sentence gets a slot before
+any organisation or country; within that and after it, actors are ranked by mentions weighted
+by kind, plus quotes, statements and a known role; at most MAX_ACTORS, with few countries and
+places.
 """
 
 from __future__ import annotations
@@ -153,25 +155,9 @@ def offline_actors(article: Article) -> list[Actor]:
     by_mention = {id(m): g for g in groups for m in g.mentions}
     _attribute_quotes(article, parsed, groups, by_mention)
     _count_backrefs(article, groups)
-    eligible = [
-        (order, g)
-        for order, g in enumerate(groups)
-        if not (g.kind == "other" and g.count < OTHER_MIN_MENTIONS)
-    ]
-    # Roles and statements add at most 3 points: only the front-runners need them.
-    eligible.sort(key=lambda item: (-_base_score(item[1]), item[0]))
-    ranked: list[tuple[float, int, _Group]] = []
-    for order, group in eligible[:SHORTLIST]:
-        role = _role(article, parsed, group)
-        statements = _statements(article, parsed, group)
-        if group.kind == "person" and group.count < 2 and not (group.quotes or role or statements):
-            continue  # a name dropped in passing
-        score = _base_score(group) + min(statements, 2) + (1.0 if role else 0.0)
-        ranked.append((score, -order, group))
-    ranked.sort(key=lambda item: (item[0], item[1]), reverse=True)
-    per_kind: Counter[str] = Counter()
     actors: list[Actor] = []
-    for _, _, group in ranked:
+    per_kind: Counter[str] = Counter()
+    for group in _ranked(article, parsed, groups):
         if per_kind[group.kind] >= KIND_CAP.get(group.kind, MAX_ACTORS):
             continue
         per_kind[group.kind] += 1
@@ -187,6 +173,40 @@ def offline_actors(article: Article) -> list[Actor]:
         if len(actors) == MAX_ACTORS:
             break
     return actors
+
+
+def _ranked(article: Article, parsed: Parsed, groups: list[_Group]) -> list[_Group]:
+    """Actors in the order they get a slot: every person who is quoted, speaks or is the
+    subject of a sentence first (the story's players), then everyone else, each by score."""
+    eligible = [
+        (order, g)
+        for order, g in enumerate(groups)
+        if not (g.kind == "other" and g.count < OTHER_MIN_MENTIONS)
+    ]
+    # Roles and statements add at most 3 points: only the front-runners need them.
+    eligible.sort(key=lambda item: (-_base_score(item[1]), item[0]))
+    ranked: list[tuple[bool, float, int, _Group]] = []
+    for order, group in eligible[:SHORTLIST]:
+        role = _role(article, parsed, group)
+        statements = _statements(article, parsed, group)
+        if group.kind == "person" and group.count < 2 and not (group.quotes or role or statements):
+            continue  # a name dropped in passing
+        score = _base_score(group) + min(statements, 2) + (1.0 if role else 0.0)
+        player = group.kind == "person" and bool(
+            group.quotes or statements or _acts(article, parsed, group)
+        )
+        ranked.append((player, score, -order, group))
+    ranked.sort(key=lambda item: item[:3], reverse=True)
+    return [item[3] for item in ranked]
+
+
+def _acts(article: Article, parsed: Parsed, group: _Group) -> bool:
+    """Is the actor the subject of a story sentence ("Putin hailed ties...")?"""
+    return any(
+        _predicate(article.paragraph(m.paragraph), parsed.sentences[m.sentence], m)
+        for m in group.mentions
+        if not parsed.sentences[m.sentence].furniture
+    )
 
 
 def _base_score(group: _Group) -> float:
@@ -516,7 +536,7 @@ def _role_before(paragraph: str, m: Mention, group: _Group, parsed: Parsed) -> s
         phrase = pre.group(1)
         head = re.split(r"\s+(?:who|that|which)\s+", phrase)[0].split()[-1]
         if _is_role_head(head) and not phrase.split()[-1][:1].isupper():
-            return re.sub(r"^(?:[Tt]he|[Aa]n?)\s+", "", phrase)
+            return _one_of(re.sub(r"^(?:[Tt]he|[Aa]n?)\s+", "", phrase))
     # A role noun right before the name, with its modifiers: "Chinese Foreign Ministry
     # spokesperson", "the Bristol-based developer".
     words = before.rstrip().split(" ")
@@ -528,6 +548,15 @@ def _role_before(paragraph: str, m: Mention, group: _Group, parsed: Parsed) -> s
             taken.insert(0, w)
         return " ".join(taken)
     return ""
+
+
+_SHARED_ROLE = re.compile(r"^(?:two|three|four|five|both)\s+(\w+?)s\b", re.IGNORECASE)
+
+
+def _one_of(role: str) -> str:
+    """One person's share of a role several hold: "two councillors who..." -> "councillor
+    who..." (the role is read off the article, so it stays close to its words)."""
+    return _SHARED_ROLE.sub(r"\1", role)
 
 
 def _did(article: Article, parsed: Parsed, group: _Group) -> str:
@@ -546,6 +575,8 @@ def _did(article: Article, parsed: Parsed, group: _Group) -> str:
         for sentence in parsed.in_paragraph(quote.paragraph):
             if quote.text in sentence.text:
                 return _clip(sentence.text)
+    if group.kind in ("country", "other"):
+        return ""  # a sentence that merely names a country says nothing it did
     return _clip(fallback or parsed.sentences[group.mentions[0].sentence].text)
 
 
