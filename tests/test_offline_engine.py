@@ -309,3 +309,13 @@ def test_offline_quotes_always_verify_on_squad_articles():
             for quote in answer.quotes:
                 assert verifier.match(quote.text, quote.paragraph) is not None
     assert answered > 60  # of 120 answerable questions
+
+
+def test_who_and_why_names_them_and_quotes_their_reasons(article):
+    answer = offline_answer(article, "Who voted against the pilot, and why?")
+    assert answer.answerable and answer.supported
+    assert "Gwen Pryce" in answer.answer and "Tomasz Nowak" in answer.answer
+    assert len(answer.answer.split()) <= 8  # the names; the reasons are in the quotes
+    reasons = " ".join(q.text for q in answer.quotes)
+    assert "moved too quickly" in reasons and "only one winter" in reasons
+    assert len({q.paragraph for q in answer.quotes}) == 1  # the passage that gives them

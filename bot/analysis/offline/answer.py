@@ -191,9 +191,14 @@ def assess(
         negation=info.negated and _NEGATION.search(normalize(sentence.text)) is None,
         antonym=_antonym(info, sentence.text),
     )
-    chosen = [i for i in ranked[:MAX_QUOTES] if i != best and scores[i] >= RUNNER_UP * scores[best]]
-    picked = (sentence, *(index.sentences[i] for i in sorted(chosen)))
-    span = None if info.compound else _span(sentence.text, span_keys, info)
+    if info.compound:
+        picked = _continued(index, best)
+    else:
+        chosen = [
+            i for i in ranked[:MAX_QUOTES] if i != best and scores[i] >= RUNNER_UP * scores[best]
+        ]
+        picked = (sentence, *(index.sentences[i] for i in sorted(chosen)))
+    span = _span(sentence.text, span_keys, info)
     return Assessment(info, picked, span, signals)
 
 
@@ -219,6 +224,16 @@ def _rerank(
 
     best = max(top, key=value)
     return best, ranked
+
+
+def _continued(index: _SentenceIndex, best: int) -> tuple[Sentence, ...]:
+    """The best sentence and the rest of its paragraph after it: "who ... and why" is answered
+    by the sentence that names them and the ones that go on to give their reasons."""
+    first = index.sentences[best]
+    following = [s for s in index.sentences[best + 1 :] if s.paragraph == first.paragraph][
+        : MAX_QUOTES - 1
+    ]
+    return (first, *following)
 
 
 def _span(sentence: str, keys: frozenset[str], info: QuestionInfo) -> Span | None:
@@ -257,7 +272,12 @@ def decide(found: Assessment, cutoff: float) -> Answer:
     if found.support < cutoff:
         return Answer(answer=NOT_SAID, answerable=False, supported=False)
     quotes = [Quote(text=s.text, paragraph=s.paragraph) for s in found.sentences]
-    text = found.span.text if found.span is not None else found.sentences[0].text
+    if found.span is not None:
+        text = found.span.text
+    elif found.info.compound:
+        text = " ".join(s.text for s in found.sentences)
+    else:
+        text = found.sentences[0].text
     return Answer(answer=text, answerable=True, supported=bool(quotes), quotes=quotes)
 
 
