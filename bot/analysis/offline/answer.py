@@ -28,7 +28,7 @@ from bot.analysis.offline.sentences import Sentence, parse
 from bot.analysis.offline.spans import Span, best_span, has_type, question_keys, tokens
 from bot.analysis.per_article import PerArticle
 from bot.analysis.quotes import MIN_WORDS
-from bot.analysis.retrieval import PREFIX_LEN, index_terms, query_weights
+from bot.analysis.retrieval import PREFIX_LEN, index_terms, paragraph_scores, query_weights
 from bot.analysis.text import QUESTION_WORDS, STOPWORDS, normalize, tokenize
 from bot.ingest.article import Article
 
@@ -36,6 +36,8 @@ NOT_SAID = "The article doesn't say."
 MAX_QUOTES = 3
 # Further sentences are quoted when they score at least this share of the best one.
 RUNNER_UP = 0.75
+# Weight of the paragraph's BM25 score in a sentence's (see _with_paragraphs).
+PARAGRAPH_WEIGHT = 2.0
 # Sentences re-read for coverage and answer type after BM25 ranking.
 RERANK = 5
 COVERAGE_WEIGHT = 0.5
@@ -176,6 +178,7 @@ def assess(
         scores = np.where(mask, scores, 0.0)
     if scores.max() <= 0:
         return None
+    scores = _with_paragraphs(article, index, question, scores)
     info = read_question(question)
     keys = set(_match_keys(question, STOPWORDS | QUESTION_WORDS))
     span_keys = question_keys(question)
@@ -200,6 +203,21 @@ def assess(
         picked = (sentence, *(index.sentences[i] for i in sorted(chosen)))
     span = _span(sentence.text, span_keys, info)
     return Assessment(info, picked, span, signals)
+
+
+def _with_paragraphs(
+    article: Article, index: _SentenceIndex, question: str, scores: np.ndarray
+) -> np.ndarray:
+    """Sentence scores plus PARAGRAPH_WEIGHT times their paragraph's (both scaled to 1): the
+    paragraph that best matches the question usually holds the answer."""
+    if PARAGRAPH_WEIGHT <= 0:
+        return scores
+    para = paragraph_scores(article, question)
+    if para.max() <= 0:
+        return scores
+    rows = np.array([s.paragraph - 1 for s in index.sentences])
+    boost = PARAGRAPH_WEIGHT * para[rows] / para.max()
+    return np.where(scores > 0, scores / scores.max() + boost, 0.0)
 
 
 def _rerank(
