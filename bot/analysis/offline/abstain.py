@@ -9,6 +9,8 @@ Each signal is something a careful reader checks before saying "the article says
   relation asked about is not the one the sentence states);
 - answer type: "who" wants a name in the sentence that the question doesn't already give,
   "when" a date, "how many" a number, "where" a place;
+- number: a number or year of the question that the article has, but not in the sentence
+  ("in 1755" answered by a sentence about 1756);
 - negation and antonyms: "Which did not..." answered by a sentence without a negation, or
   "the largest" by a sentence that only says "the smallest".
 The evidence is combined into one support score, refused below a cut-off (`MIN_SUPPORT`).
@@ -40,6 +42,7 @@ PENALTY: dict[str, float] = {
     "type": 0.1,  # the expected kind of answer is not in the sentence
     "negation": 0.6,  # the question negates, the sentence doesn't
     "antonym": 0.3,  # the sentence has the opposite of a question word instead of it
+    "number": 0.3,  # a number of the question is in the article but not in the sentence
 }
 SIGNALS = ("absent", "thin", "spread", *PENALTY)
 
@@ -53,12 +56,14 @@ class Signals:
     type_missing: bool
     negation: bool
     antonym: bool
+    number_elsewhere: bool = False
 
     def flags(self) -> dict[str, bool]:
         return {
             "type": self.type_missing,
             "negation": self.negation,
             "antonym": self.antonym,
+            "number": self.number_elsewhere,
         }
 
 

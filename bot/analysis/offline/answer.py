@@ -193,6 +193,7 @@ def assess(
         type_missing=not has_type(sentence.text, span_keys, info.answer_type, info.counted),
         negation=info.negated and _NEGATION.search(normalize(sentence.text)) is None,
         antonym=_antonym(info, sentence.text),
+        number_elsewhere=_number_elsewhere(info, sentence.text),
     )
     if info.compound:
         picked = _continued(index, best)
@@ -258,6 +259,12 @@ def _span(sentence: str, keys: frozenset[str], info: QuestionInfo) -> Span | Non
     """The span that answers; none (so the sentence is the answer) when the question counts
     something the sentence's numbers don't ("How many people..." of "voted 7 to 2")."""
     return best_span(sentence, keys, info.answer_type, info.counted)
+
+
+def _number_elsewhere(info: QuestionInfo, sentence: str) -> bool:
+    """A number the question names (and the article has) missing from the sentence."""
+    text = normalize(sentence).replace(",", "")
+    return any(n[:1].isdigit() and normalize(n).replace(",", "") not in text for n in info.names)
 
 
 def _antonym(info: QuestionInfo, sentence: str) -> bool:
