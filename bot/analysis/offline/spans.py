@@ -33,6 +33,10 @@ _DATE_WORDS = MONTHS_DAYS | wordset(
 )
 _BREAK = frozenset(',;:()[]"“”—–?!')
 MAX_PHRASE_WORDS = 8
+# A span the question's words follow ("<span> is X") reads as an answer less often than one
+# they precede ("X is <span>"); its score is scaled by this.
+LEADING_SPAN = 0.6
+_NAMES = (AnswerType.PERSON, AnswerType.PLACE)
 # "40 permanent jobs": the counted noun within this many words after the number.
 COUNTED_GAP = 3
 
@@ -194,11 +198,20 @@ def _score(
         length = MAX_PHRASE_WORDS
     distance = min((min(abs(m - a), abs(m - (b - 1))) for m in matched), default=len(toks))
     score = 1.0 / (1.0 + distance)
+    if kind not in _NAMES and not _follows_question_words(a, b, matched):
+        score *= LEADING_SPAN  # "who" answers are as often the subject, before the verb
     if kind is AnswerType.ANY:
         score *= 1.0 if 2 <= length <= 5 else 0.6
         if all(t.norm in STOPWORDS for t in toks[a:b]):
             return None
     return Span(toks[a].start, toks[b - 1].end, sentence[toks[a].start : toks[b - 1].end], score)
+
+
+def _follows_question_words(a: int, b: int, matched: list[int]) -> bool:
+    """Is the nearest question word before the span ("X is <span>") rather than after it?"""
+    before = min((a - m for m in matched if m < a), default=None)
+    after = min((m - b + 1 for m in matched if m >= b), default=None)
+    return before is not None and (after is None or before <= after)
 
 
 def has_type(
