@@ -68,8 +68,8 @@ async def test_tradeoff_is_monotone_and_its_default_is_what_the_engine_did(offli
     assert m.tradeoff and sum(p.default for p in m.tradeoff) == 1
     for low, high in itertools.pairwise(m.tradeoff):
         assert low.cutoff < high.cutoff
-        assert high.declined_impossible >= low.declined_impossible  # type: ignore[operator]
-        assert high.refused_answerable >= low.refused_answerable  # type: ignore[operator]
+        assert high.declined_impossible >= low.declined_impossible
+        assert high.refused_answerable >= low.refused_answerable
     (default,) = [p for p in m.tradeoff if p.default]
     assert default.cutoff == MIN_SUPPORT
     assert default.declined_impossible == m.abstention.declined_impossible
