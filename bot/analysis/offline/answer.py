@@ -77,8 +77,9 @@ def _build_index(article: Article) -> _SentenceIndex:
     for keys in terms:
         for k in keys:
             df[k] = df.get(k, 0) + 1
-    vocabulary = frozenset(_match_keys(article.text, frozenset()))
-    words = tuple(sorted(set(tokenize(article.text))))
+    distinct = set(tokenize(article.text))  # once: the vocabulary is derived from it
+    vocabulary = frozenset(_key(w) for w in distinct)
+    words = tuple(sorted(distinct))
     return _SentenceIndex(sentences, bm25, terms, df, vocabulary, words, _initials(article.text))
 
 
@@ -99,8 +100,11 @@ _index = PerArticle(_build_index)
 
 def _match_keys(text: str, stopwords: frozenset[str] = STOPWORDS) -> list[str]:
     """A word matches its exact form or, for long words, its prefix ("turbine" ~ "turbines")."""
-    words = tokenize(text, stopwords=stopwords)
-    return [w if len(w) <= PREFIX_LEN else w[:PREFIX_LEN] + "~" for w in words]
+    return [_key(w) for w in tokenize(text, stopwords=stopwords)]
+
+
+def _key(word: str) -> str:
+    return word if len(word) <= PREFIX_LEN else word[:PREFIX_LEN] + "~"
 
 
 def _scores(index: _SentenceIndex, question: str) -> np.ndarray:
