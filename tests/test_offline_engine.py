@@ -319,3 +319,16 @@ def test_who_and_why_names_them_and_quotes_their_reasons(article):
     reasons = " ".join(q.text for q in answer.quotes)
     assert "moved too quickly" in reasons and "only one winter" in reasons
     assert len({q.paragraph for q in answer.quotes}) == 1  # the passage that gives them
+
+
+@pytest.mark.parametrize(
+    ("question", "names"),
+    [
+        ("What did Macron say?", "Macron"),  # nothing else in the question matches either
+        ("What did Macron say about the turbines in 1999?", "Macron or 1999"),
+    ],
+)
+def test_names_the_article_never_mentions_are_named(article, question, names):
+    answer = offline_answer(article, question)
+    assert answer.answer == f"The article doesn't mention {names}."
+    assert not answer.answerable and not answer.quotes

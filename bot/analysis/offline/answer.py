@@ -23,7 +23,13 @@ from rapidfuzz import fuzz, process
 from bot.analysis.models import Answer, Quote
 from bot.analysis.offline.abstain import MIN_SUPPORT, Signals, support
 from bot.analysis.offline.names import MONTHS_DAYS
-from bot.analysis.offline.questions import ANTONYMS, AnswerType, QuestionInfo, read_question
+from bot.analysis.offline.questions import (
+    ANTONYMS,
+    NEGATION,
+    AnswerType,
+    QuestionInfo,
+    read_question,
+)
 from bot.analysis.offline.sentences import Sentence, parse
 from bot.analysis.offline.spans import Span, best_span, has_type, question_keys, tokens
 from bot.analysis.per_article import PerArticle
@@ -44,7 +50,6 @@ COVERAGE_WEIGHT = 0.5
 TYPE_WEIGHT = 0.2
 # How close (rapidfuzz ratio) a misspelt name must be to a word of the article.
 FUZZY_NAME = 80
-_NEGATION = re.compile(r"\b(?:not|never|no|none|nobody|nothing|neither|nor|without)\b|n[’']t\b")
 
 
 @dataclass(frozen=True)
@@ -195,7 +200,7 @@ def assess(
         passage_coverage=coverage(index, keys, rows),
         passage_sentences=len(rows),
         type_missing=not has_type(sentence.text, span_keys, info.answer_type, info.counted),
-        negation=info.negated and _NEGATION.search(normalize(sentence.text)) is None,
+        negation=info.negated and NEGATION.search(normalize(sentence.text)) is None,
         antonym=_antonym(info, sentence.text),
         number_elsewhere=_number_elsewhere(info, sentence.text),
     )
@@ -280,9 +285,12 @@ def offline_answer(
     article: Article, question: str, *, paragraphs: Sequence[int] | None = None
 ) -> Answer:
     found = assess(article, question, paragraphs=paragraphs)
-    if found is None:
-        return Answer(answer=NOT_SAID, answerable=False, supported=False)
-    return decide(found, MIN_SUPPORT)
+    if found is not None:
+        return decide(found, MIN_SUPPORT)
+    # Nothing matched at all: still say which of the question's names the article lacks.
+    absent = absent_names(_index(article), read_question(question))
+    text = not_mentioned(absent) if absent else NOT_SAID
+    return Answer(answer=text, answerable=False, supported=False)
 
 
 def support_for(

@@ -44,7 +44,7 @@ _TYPE_CUES: tuple[tuple[re.Pattern[str], AnswerType], ...] = (
      AnswerType.PLACE),
     (re.compile(r"\bwho(?:m|se)?\b"), AnswerType.PERSON),
 )  # fmt: skip
-_NEGATION = re.compile(r"\b(?:not|never|no|none|nobody|nothing|neither|nor|without)\b|n[’']t\b")
+NEGATION = re.compile(r"\b(?:not|never|no|none|nobody|nothing|neither|nor|without)\b|n[’']t\b")
 # Words whose opposite in the sentence means it says the reverse of what is asked.
 _ANTONYM_PAIRS = (
     "increase decrease",
@@ -137,7 +137,7 @@ def read_question(question: str) -> QuestionInfo:
         text=question,
         answer_type=answer_type(question),
         names=question_names(question),
-        negated=_NEGATION.search(lowered) is not None,
+        negated=NEGATION.search(lowered) is not None,
         compound=len(set(wh)) > 1 and " and " in lowered,
         words=frozenset(re.findall(r"\w+", lowered)) - STOPWORDS,
         counted=_counted(lowered),
