@@ -141,8 +141,13 @@ def absent_names(index: _SentenceIndex, info: QuestionInfo) -> tuple[str, ...]:
 
 
 def _present(index: _SentenceIndex, name: str) -> bool:
-    """Is the name in the article: as written, as a prefix ("1970" in "1970s"), as the initials
-    of a capitalised run ("UN"), or misspelt by a letter or two ("Celeron" for "Céloron")?"""
+    """Is every word of the name in the article (see `_word_present`)?"""
+    return all(_word_present(index, word) for word in name.split())
+
+
+def _word_present(index: _SentenceIndex, name: str) -> bool:
+    """As written, as a prefix ("1970" in "1970s"), as the initials of a capitalised run
+    ("UN"), or misspelt by a letter or two ("Celeron" for "Céloron")?"""
     keys = _match_keys(name, frozenset())
     if not keys or all(k in index.vocabulary for k in keys):
         return True

@@ -119,14 +119,25 @@ def answer_type(question: str) -> AnswerType:
 
 
 def question_names(question: str) -> tuple[str, ...]:
-    """Capitalised words (not the first word) and numbers: the question's specific terms."""
+    """Capitalised words (not the first word) and numbers: the question's specific terms.
+    Capitalised words in a row are one name ("Prime Minister", "Wang Yi")."""
     names: list[str] = []
+    joined_to: int | None = None  # where the last capitalised word ended, to join the next
     for n, m in enumerate(_NAME_TOKEN.finditer(question)):
         word = m.group().rstrip(".,’'").removesuffix("’s").removesuffix("'s")
         if not word:
             continue
-        if word[0].isdigit() or (n > 0 and word[0].isupper() and word.casefold() not in _NOT_NAMES):
+        if word[0].isdigit():
             names.append(word)
+            joined_to = None
+        elif n > 0 and word[0].isupper() and word.casefold() not in _NOT_NAMES:
+            if joined_to is not None and question[joined_to : m.start()] == " ":
+                names[-1] = f"{names[-1]} {word}"
+            else:
+                names.append(word)
+            joined_to = m.start() + len(word) if word == m.group() else None
+        else:
+            joined_to = None
     return tuple(dict.fromkeys(names))
 
 
