@@ -7,9 +7,10 @@ and over articles of more than 4,000 tokens (the ones where selection matters). 
 the default budget (1,500 tokens): recall >= 0.95 while sending <= 40% of the tokens of long
 articles. A "lead" baseline (the first paragraphs up to the budget) shows what BM25 adds.
 
-With --offline-answer it also calibrates the offline engine's answerable threshold: the share of
-questions it answers, how often its first quote is in the gold paragraph, and how often it
-(wrongly) answers a question taken from another article.
+With --offline-answer it also checks the offline engine's answers: the share of questions it
+answers, how often its first quote is in the gold paragraph, and how often it (wrongly) answers
+a question taken from another article (its abstention is measured by
+bench/offline_abstention.py on SQuAD 2.0).
 
 With --speed it times the offline engine and quote verification on the same articles.
 

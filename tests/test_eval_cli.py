@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import io
+import itertools
 import json
 import os
 import subprocess
@@ -21,6 +23,7 @@ from tests.shared_data import QA_DIR, requires_shared
 from tests.test_eval_units import REDTEAM, TIDAL
 
 METRIC_KEYS = {
+    "tradeoff",
     "engines",
     "articles",
     "questions",
@@ -33,6 +36,7 @@ METRIC_KEYS = {
     "cost",
 }
 RECORD_KEYS = {
+    "support",
     "article_id",
     "question_id",
     "question",
@@ -103,6 +107,32 @@ def test_offline_table_and_report(run, tmp_path: Path) -> None:
     assert doc["metrics"]["answers"]["f1"] == pytest.approx(
         sum(q["f1"] for q in answered) / len(answered)
     )
+    # The offline trade-off: one row per cut-off, the default marked, and the default row is
+    # exactly what the engine did (declined = answered "not in the article").
+    assert "Trade-off (offline engine" in out and "(default)" in out
+    points = doc["metrics"]["tradeoff"]
+    assert [p["cutoff"] for p in points] == sorted(p["cutoff"] for p in points)
+    (default,) = [p for p in points if p["default"]]
+    impossible = [q for q in doc["questions"] if q["is_impossible"]]
+    declined = sum(not q["answerable"] for q in impossible) / len(impossible)
+    assert default["declined_impossible"] == pytest.approx(declined)
+    refused = sum(not q["answerable"] for q in answered) / len(answered)
+    assert default["refused_answerable"] == pytest.approx(refused)
+    for low, high in itertools.pairwise(points):  # a higher cut-off declines more
+        assert high["declined_impossible"] >= low["declined_impossible"]
+        assert high["refused_answerable"] >= low["refused_answerable"]
+
+
+def test_plot_is_written_or_skipped_cleanly(run, tmp_path: Path) -> None:
+    png = tmp_path / "tradeoff.png"
+    result = run(str(TIDAL), "--engine", "offline", "--limit", "6", "--plot", str(png))
+    assert result.returncode == 0, result.stderr
+    if importlib.util.find_spec("matplotlib") is None:
+        assert "No plot: --plot needs matplotlib (pip install 'articlebot[plot]')" in result.stdout
+        assert not png.exists()
+    else:
+        assert f"Trade-off plot: {png}" in result.stdout
+        assert png.read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
 
 
 @pytest.mark.parametrize(
@@ -210,7 +240,13 @@ async def test_progress_is_shown_on_a_terminal(make_settings, capsys) -> None:
     runtime = await Runtime.start(settings, use_llm=False)
     terminal = _Terminal()
     args = argparse.Namespace(
-        dataset=str(TIDAL), engine="offline", limit=5, concurrency=2, report=None, redteam=False
+        dataset=str(TIDAL),
+        engine="offline",
+        limit=5,
+        concurrency=2,
+        report=None,
+        plot=None,
+        redteam=False,
     )
     try:
         await cmd_eval(runtime, args, Progress(terminal))

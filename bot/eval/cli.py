@@ -11,7 +11,8 @@ from bot.analysis.models import EngineName
 from bot.cli.progress import Progress
 from bot.errors import ArticlebotError, BadInput
 from bot.eval.dataset import load_dataset
-from bot.eval.metrics import compute_metrics
+from bot.eval.metrics import Metrics, compute_metrics
+from bot.eval.plot import PlotUnavailable, plot_tradeoff
 from bot.eval.redteam import default_redteam_path, load_redteam, run_redteam
 from bot.eval.report import (
     format_redteam_table,
@@ -53,10 +54,28 @@ def add_eval_parser(sub: Any) -> None:
     )
     cmd.add_argument("--report", metavar="PATH", help="write every per-question result as JSON")
     cmd.add_argument(
+        "--plot",
+        metavar="PNG",
+        help="draw the offline engine's abstention trade-off (needs the 'plot' extra)",
+    )
+    cmd.add_argument(
         "--redteam",
         action="store_true",
         help="run the planted-instruction articles (DATASET defaults to eval/redteam.json)",
     )
+
+
+def _plot(metrics: Metrics, path: Path, *, dataset: str) -> None:
+    """Write the trade-off PNG, or say why not; the table is already printed either way."""
+    if not metrics.tradeoff:
+        print("\nNo plot: the trade-off is measured for the offline engine (--engine offline).")
+        return
+    try:
+        plot_tradeoff(metrics.tradeoff, path, title=f"articlebot offline engine · {dataset}")
+    except PlotUnavailable as exc:
+        print(f"\nNo plot: {exc}.")
+        return
+    print(f"\nTrade-off plot: {path}")
 
 
 async def cmd_eval(runtime: Runtime, args: argparse.Namespace, progress: Progress) -> None:
@@ -93,6 +112,8 @@ async def cmd_eval(runtime: Runtime, args: argparse.Namespace, progress: Progres
         progress.clear()
         metrics = compute_metrics(questions, runtime.settings)
         print(format_table(metrics, dataset=path.name))
+        if getattr(args, "plot", None):
+            _plot(metrics, Path(args.plot), dataset=path.name)
         options = {"engine": args.engine, "limit": args.limit, "concurrency": args.concurrency}
         document = report_document(
             metrics, questions, dataset=path.name, settings=runtime.settings, options=options

@@ -16,6 +16,7 @@ from collections.abc import Iterable, Sequence
 
 from pydantic import BaseModel
 
+from bot.analysis.offline.abstain import MIN_SUPPORT, TRADEOFF_CUTOFFS
 from bot.config import Settings
 from bot.eval.records import QuestionRecord
 
@@ -90,6 +91,15 @@ class Abstention(BaseModel):
     refused_answerable: float | None  # wrong: "not in the article" when it is
 
 
+class TradeoffPoint(BaseModel):
+    """The offline engine re-decided at one cut-off on its support score."""
+
+    cutoff: float
+    declined_impossible: float | None
+    refused_answerable: float | None
+    default: bool  # the engine's own operating point (MIN_SUPPORT)
+
+
 class Grounding(BaseModel):
     quotes_returned: int  # verified + dropped
     quotes_verified: int
@@ -122,6 +132,8 @@ class Metrics(BaseModel):
     abstention: Abstention
     grounding: Grounding
     cost: Cost
+    # Offline engine only (empty otherwise): declined vs refused at several cut-offs.
+    tradeoff: list[TradeoffPoint] = []
 
 
 def retrieval(records: Sequence[QuestionRecord]) -> Retrieval:
@@ -188,6 +200,27 @@ def _cost(records: Sequence[QuestionRecord], settings: Settings) -> Cost:
     )
 
 
+def tradeoff(
+    records: Sequence[QuestionRecord], cutoffs: Sequence[float] = TRADEOFF_CUTOFFS
+) -> list[TradeoffPoint]:
+    """Declined-unanswerable against wrongly-refused-answerable at each cut-off; empty unless
+    every record has the offline engine's support score."""
+    if not records or any(r.support is None for r in records):
+        return []
+    impossible = [r.support or 0.0 for r in records if r.is_impossible]
+    answerable = [r.support or 0.0 for r in records if not r.is_impossible]
+    points = sorted({*cutoffs, MIN_SUPPORT})
+    return [
+        TradeoffPoint(
+            cutoff=c,
+            declined_impossible=_mean([float(s < c) for s in impossible]),
+            refused_answerable=_mean([float(s < c) for s in answerable]),
+            default=c == MIN_SUPPORT,
+        )
+        for c in points
+    ]
+
+
 def compute_metrics(records: Sequence[QuestionRecord], settings: Settings) -> Metrics:
     done = [r for r in records if r.error is None]
     answerable = [r for r in done if not r.is_impossible]
@@ -207,4 +240,5 @@ def compute_metrics(records: Sequence[QuestionRecord], settings: Settings) -> Me
         ),
         grounding=_grounding(done),
         cost=_cost(done, settings),
+        tradeoff=tradeoff(done),
     )

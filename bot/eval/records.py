@@ -33,6 +33,10 @@ class QuestionRecord(BaseModel):
     best_quote_f1: float | None = None  # max over verified quotes
     contains_gold: float | None = None
 
+    # The offline engine's support score for its answer (None for the LLM): the eval's
+    # trade-off table re-decides every question at other cut-offs from it.
+    support: float | None = None
+
     usage: Usage = Field(default_factory=Usage)
     latency_ms: float = 0.0
     error: str | None = None  # the user-facing message when the engine call failed

@@ -10,7 +10,7 @@ from typing import Any
 
 from bot.config import Settings
 from bot.eval.detect import ATTACKS
-from bot.eval.metrics import LONG_ARTICLE_TOKENS, Metrics, Retrieval
+from bot.eval.metrics import LONG_ARTICLE_TOKENS, Metrics, Retrieval, TradeoffPoint
 from bot.eval.records import QuestionRecord
 from bot.eval.redteam import RedteamRecord
 
@@ -93,9 +93,26 @@ def format_table(metrics: Metrics, *, dataset: str) -> str:
             f"{_ms(c.latency_median_ms)} / {_ms(c.latency_p95_ms)}",
         ),
     ]
+    lines += format_tradeoff(metrics.tradeoff)
     if metrics.engines == ["offline"]:
         lines += ["", "Offline engine: extractive answers; the baseline any model must beat."]
     return "\n".join(lines)
+
+
+def format_tradeoff(points: Sequence[TradeoffPoint]) -> list[str]:
+    """The offline engine's abstention trade-off, one row per cut-off on its support score."""
+    if not points:
+        return []
+    lines = [
+        "",
+        "Trade-off (offline engine: cut-off on its support score)",
+        _row("cut-off", "unanswerable", "answerable"),
+        _row("", "declined", "refused"),
+    ]
+    for p in points:
+        label = f"{p.cutoff:.2f}" + ("  (default)" if p.default else "")
+        lines.append(_row(label, _num(p.declined_impossible), _num(p.refused_answerable)))
+    return lines
 
 
 def report_document(

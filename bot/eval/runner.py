@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from bot.analysis.analyzer import Analyzer
 from bot.analysis.models import AnswerResult, EngineName
+from bot.analysis.offline.answer import support_for
 from bot.errors import ArticlebotError
 from bot.eval.dataset import EvalArticle, EvalQuestion
 from bot.eval.metrics import contains_gold, exact_match, token_f1
@@ -119,6 +120,10 @@ async def run_questions(
             else:
                 score(record, result, ready.sizes)
             record.latency_ms = (time.perf_counter() - start) * 1000
+        if record.engine == "offline":
+            record.support = support_for(
+                ready.article, item.question.q, paragraphs=record.context_paragraphs
+            )
         done += 1
         if progress is not None:
             progress(done, len(items))

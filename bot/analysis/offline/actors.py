@@ -8,8 +8,10 @@ person); attribute quoted speech to speakers (`"..." X said`, `said X`, `X said 
 said` after a person, a second quote in the same paragraph); read roles from appositions
 ("Moira Keane, chair of the Ellery Fishermen's Association,"), from "<role>, X," and from titles
 ("Russian President"); and describe what each did from their first sentence as a subject.
-Actors are ranked by mentions weighted by kind (people first), plus quotes, statements and a
-known role; at most MAX_ACTORS, with few countries and places so they do not crowd out people.
+Every person who is quoted, speaks or is the subject of a story sentence gets a slot before
+any organisation or country; within that and after it, actors are ranked by mentions weighted
+by kind, plus quotes, statements and a known role; at most MAX_ACTORS, with few countries and
+places.
 """
 
 from __future__ import annotations
@@ -153,25 +155,9 @@ def offline_actors(article: Article) -> list[Actor]:
     by_mention = {id(m): g for g in groups for m in g.mentions}
     _attribute_quotes(article, parsed, groups, by_mention)
     _count_backrefs(article, groups)
-    eligible = [
-        (order, g)
-        for order, g in enumerate(groups)
-        if not (g.kind == "other" and g.count < OTHER_MIN_MENTIONS)
-    ]
-    # Roles and statements add at most 3 points: only the front-runners need them.
-    eligible.sort(key=lambda item: (-_base_score(item[1]), item[0]))
-    ranked: list[tuple[float, int, _Group]] = []
-    for order, group in eligible[:SHORTLIST]:
-        role = _role(article, parsed, group)
-        statements = _statements(article, parsed, group)
-        if group.kind == "person" and group.count < 2 and not (group.quotes or role or statements):
-            continue  # a name dropped in passing
-        score = _base_score(group) + min(statements, 2) + (1.0 if role else 0.0)
-        ranked.append((score, -order, group))
-    ranked.sort(key=lambda item: (item[0], item[1]), reverse=True)
-    per_kind: Counter[str] = Counter()
     actors: list[Actor] = []
-    for _, _, group in ranked:
+    per_kind: Counter[str] = Counter()
+    for group in _ranked(article, parsed, groups):
         if per_kind[group.kind] >= KIND_CAP.get(group.kind, MAX_ACTORS):
             continue
         per_kind[group.kind] += 1
@@ -187,6 +173,40 @@ def offline_actors(article: Article) -> list[Actor]:
         if len(actors) == MAX_ACTORS:
             break
     return actors
+
+
+def _ranked(article: Article, parsed: Parsed, groups: list[_Group]) -> list[_Group]:
+    """Actors in the order they get a slot: every person who is quoted, speaks or is the
+    subject of a sentence first (the story's players), then everyone else, each by score."""
+    eligible = [
+        (order, g)
+        for order, g in enumerate(groups)
+        if not (g.kind == "other" and g.count < OTHER_MIN_MENTIONS)
+    ]
+    # Roles and statements add at most 3 points: only the front-runners need them.
+    eligible.sort(key=lambda item: (-_base_score(item[1]), item[0]))
+    ranked: list[tuple[bool, float, int, _Group]] = []
+    for order, group in eligible[:SHORTLIST]:
+        role = _role(article, parsed, group)
+        statements = _statements(article, parsed, group)
+        if group.kind == "person" and group.count < 2 and not (group.quotes or role or statements):
+            continue  # a name dropped in passing
+        score = _base_score(group) + min(statements, 2) + (1.0 if role else 0.0)
+        player = group.kind == "person" and bool(
+            group.quotes or statements or _acts(article, parsed, group)
+        )
+        ranked.append((player, score, -order, group))
+    ranked.sort(key=lambda item: item[:3], reverse=True)
+    return [item[3] for item in ranked]
+
+
+def _acts(article: Article, parsed: Parsed, group: _Group) -> bool:
+    """Is the actor the subject of a story sentence ("Putin hailed ties...")?"""
+    return any(
+        _predicate(article.paragraph(m.paragraph), parsed.sentences[m.sentence], m)
+        for m in group.mentions
+        if not parsed.sentences[m.sentence].furniture
+    )
 
 
 def _base_score(group: _Group) -> float:
@@ -303,6 +323,16 @@ def _kind(group: _Group, article: Article) -> ActorKind:
 # --- quotes ----------------------------------------------------------------------------------
 
 
+@dataclass
+class _Paragraph:
+    """One story paragraph while its quotes are attributed."""
+
+    number: int
+    text: str
+    sentences: list[Sentence]
+    mentions: list[Mention]  # names in it, in order
+
+
 def _attribute_quotes(
     article: Article, parsed: Parsed, groups: list[_Group], by_mention: dict[int, _Group]
 ) -> None:
@@ -312,44 +342,70 @@ def _attribute_quotes(
             mentions_by_para.setdefault(m.paragraph, []).append(m)
     for items in mentions_by_para.values():
         items.sort(key=lambda m: m.start)
-    for number, paragraph in enumerate(article.paragraphs, start=1):
-        if number in parsed.furniture:
+    for number, text in enumerate(article.paragraphs, start=1):
+        if number not in parsed.furniture:
+            para = _Paragraph(
+                number, text, parsed.in_paragraph(number), mentions_by_para.get(number, [])
+            )
+            _attribute_in_paragraph(para, parsed, groups, by_mention)
+
+
+def _attribute_in_paragraph(
+    para: _Paragraph, parsed: Parsed, groups: list[_Group], by_mention: dict[int, _Group]
+) -> None:
+    previous: _Group | None = None
+    spans = list(_QUOTE_SPAN.finditer(para.text))
+    for n, span in enumerate(spans):
+        content = next(g for g in span.groups() if g is not None)
+        sentence = next((s for s in para.sentences if s.start <= span.start() < s.end), None)
+        if sentence is None or word_count(content) < MIN_WORDS:
+            continue  # scare quotes ("heroic") are not speech
+        next_quote = spans[n + 1].start() if n + 1 < len(spans) else len(para.text)
+        after = para.text[span.end() : min(sentence.end, next_quote)]
+        group = _speaker(para, sentence, span, after, parsed, groups, by_mention)
+        group = group or previous  # a second quote in the paragraph: the same speaker
+        if group is None or not _can_speak(group):
             continue
-        sentences = parsed.in_paragraph(number)
-        local = mentions_by_para.get(number, [])
-        previous: _Group | None = None
-        spans = list(_QUOTE_SPAN.finditer(paragraph))
-        for n, span in enumerate(spans):
-            content = next(g for g in span.groups() if g is not None)
-            sentence = next((s for s in sentences if s.start <= span.start() < s.end), None)
-            if sentence is None or word_count(content) < MIN_WORDS:
-                continue  # scare quotes ("heroic") are not speech
-            next_quote = spans[n + 1].start() if n + 1 < len(spans) else len(paragraph)
-            after = paragraph[span.end() : min(sentence.end, next_quote)]
-            group: _Group | None = None
-            mention = None if _PRONOUN.match(after) else _speaker_after(after, span.end(), local)
-            if mention is not None:
-                group = by_mention[id(mention)]
-            elif _PRONOUN.match(after) and _SPEECH_NEAR.search(after[:60]):
-                group = _last_person(parsed, groups, number, span.start())
-            else:
-                mention = _speaker_before(paragraph, sentence, span.start(), local)
-                group = None if mention is None else by_mention[id(mention)]
-                if group is None:
-                    group = _spokesperson_for(paragraph[sentence.start : span.start()], groups)
-            group = group or previous  # a second quote in the paragraph: the same speaker
-            if group is None or group.kind == "country":
-                continue
-            if group.kind == "other":
-                if any(t in PLACE_WORDS for t in group.key) or not any(
-                    not m.after_the for m in group.mentions
-                ):
-                    continue
-                group.kind = "person"  # a name that speaks: "Biden said"
-            previous = group
-            quote = Quote(text=content.strip().rstrip(","), paragraph=number)
-            if quote not in group.quotes:
-                group.quotes.append(quote)
+        previous = group
+        quote = Quote(text=content.strip().rstrip(","), paragraph=para.number)
+        if quote not in group.quotes:
+            group.quotes.append(quote)
+
+
+def _speaker(
+    para: _Paragraph,
+    sentence: Sentence,
+    span: re.Match[str],
+    after: str,
+    parsed: Parsed,
+    groups: list[_Group],
+    by_mention: dict[int, _Group],
+) -> _Group | None:
+    """Who says the quote: named after it, "he said" after it, or named before it."""
+    if _PRONOUN.match(after):
+        if _SPEECH_NEAR.search(after[:60]):
+            return _last_person(parsed, groups, para.number, span.start())
+    else:
+        mention = _speaker_after(after, span.end(), para.mentions)
+        if mention is not None:
+            return by_mention[id(mention)]
+    mention = _speaker_before(para.text, sentence, span.start(), para.mentions)
+    if mention is not None:
+        return by_mention[id(mention)]
+    return _spokesperson_for(para.text[sentence.start : span.start()], groups)
+
+
+def _can_speak(group: _Group) -> bool:
+    """Countries and places don't speak; a name that does is a person ("Biden said")."""
+    if group.kind == "country":
+        return False
+    if group.kind == "other":
+        if any(t in PLACE_WORDS for t in group.key) or not any(
+            not m.after_the for m in group.mentions
+        ):
+            return False
+        group.kind = "person"
+    return True
 
 
 def _speaker_after(after: str, end: int, local: list[Mention]) -> Mention | None:
@@ -480,7 +536,7 @@ def _role_before(paragraph: str, m: Mention, group: _Group, parsed: Parsed) -> s
         phrase = pre.group(1)
         head = re.split(r"\s+(?:who|that|which)\s+", phrase)[0].split()[-1]
         if _is_role_head(head) and not phrase.split()[-1][:1].isupper():
-            return re.sub(r"^(?:[Tt]he|[Aa]n?)\s+", "", phrase)
+            return _one_of(re.sub(r"^(?:[Tt]he|[Aa]n?)\s+", "", phrase))
     # A role noun right before the name, with its modifiers: "Chinese Foreign Ministry
     # spokesperson", "the Bristol-based developer".
     words = before.rstrip().split(" ")
@@ -492,6 +548,15 @@ def _role_before(paragraph: str, m: Mention, group: _Group, parsed: Parsed) -> s
             taken.insert(0, w)
         return " ".join(taken)
     return ""
+
+
+_SHARED_ROLE = re.compile(r"^(?:two|three|four|five|both)\s+(\w+?)s\b", re.IGNORECASE)
+
+
+def _one_of(role: str) -> str:
+    """One person's share of a role several hold: "two councillors who..." -> "councillor
+    who..." (the role is read off the article, so it stays close to its words)."""
+    return _SHARED_ROLE.sub(r"\1", role)
 
 
 def _did(article: Article, parsed: Parsed, group: _Group) -> str:
@@ -510,6 +575,8 @@ def _did(article: Article, parsed: Parsed, group: _Group) -> str:
         for sentence in parsed.in_paragraph(quote.paragraph):
             if quote.text in sentence.text:
                 return _clip(sentence.text)
+    if group.kind in ("country", "other"):
+        return ""  # a sentence that merely names a country says nothing it did
     return _clip(fallback or parsed.sentences[group.mentions[0].sentence].text)
 
 

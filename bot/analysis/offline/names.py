@@ -229,45 +229,18 @@ def _split_run(
     # Only the last word loses its possessive: "Ellery Fishermen's Association" keeps it.
     words = [_strip_dot(tokens[k].group()) for k in run]
     words[-1] = _clean(tokens[run[-1]].group())[0]
-    # The start of a sentence, or of a quotation inside one ('concluded, "The LM ...').
-    preceding = text[: tokens[run[0]].start()].rstrip()
-    first_of_sentence = not preceding or preceding[-1] in '"“«‘(['
-    if first_of_sentence and len(words) > 0:
-        head = words[0].casefold()
-        if (
-            head in COMMON_STARTERS
-            or head in STOPWORDS
-            or head in lowercase_vocab
-            or (len(words) > 1 and head.endswith(("ing", "ly")))
-        ):
-            run, words = run[1:], words[1:]
-    # Leading connectors left after trimming ("Most of the G3P") are not part of a name.
-    while words and words[0] in CONNECTORS | {"the"}:
-        run, words = run[1:], words[1:]
+    run, words = _drop_sentence_start(text, tokens, run, words, lowercase_vocab)
     if not words:
         return []
-    # Titles: the name is what follows the last title word ("U.S. Secretary of State Antony J.
-    # Blinken" -> titles "U.S. Secretary of State", name "Antony J. Blinken").
     before = text[: tokens[run[0]].start()].rstrip()
     after_the = before.casefold().endswith(" the") or before.casefold() == "the"
     # A caption glued to its alt text: "... Vladimir Putin Chinese foreign policy official".
     while len(words) > 1 and words[-1].casefold() in DEMONYMS:
         run, words = run[:-1], words[:-1]
-    last_title = max((n for n, w in enumerate(words) if w.rstrip(".") in TITLES), default=-1)
-    titles: tuple[str, ...] = ()
-    if any(w.casefold() in ORG_WORDS for w in words[last_title + 1 :]):
-        last_title = -1  # "Chinese Foreign Ministry", "State Department": an organisation
-    # "Secretary of Defense James Schlesinger": the title runs through "of <Word>".
-    while 0 <= last_title < len(words) - 3 and words[last_title + 1] in CONNECTORS:
-        last_title += 2
-    if last_title >= 0 and last_title < len(words) - 1:
-        titles = tuple(words[: last_title + 1])
-        run, words = run[last_title + 1 :], words[last_title + 1 :]
-    elif last_title == len(words) - 1:
+    split = _split_titles(run, words)
+    if split is None:
         return []  # only a title ("the President")
-    if words and words[0] in CONNECTORS:
-        # "President of ABC": the title is someone else's; "ABC" is the name here.
-        run, words, titles = run[1:], words[1:], ()
+    run, words, titles = split
     while words and words[-1] in CONNECTORS:
         run, words = run[:-1], words[:-1]
     if not words or _junk(words):
@@ -285,6 +258,57 @@ def _split_run(
             after_the=after_the,
         )
     ]
+
+
+def _drop_sentence_start(
+    text: str,
+    tokens: list[re.Match[str]],
+    run: list[int],
+    words: list[str],
+    lowercase_vocab: frozenset[str],
+) -> tuple[list[int], list[str]]:
+    """Without a sentence's capitalised first word when it is not a name ("The", "Speaking"),
+    and without connectors left in front ("Most of the G3P")."""
+    # The start of a sentence, or of a quotation inside one ('concluded, "The LM ...').
+    preceding = text[: tokens[run[0]].start()].rstrip()
+    if (not preceding or preceding[-1] in '"“«‘([') and _common_start(words, lowercase_vocab):
+        run, words = run[1:], words[1:]
+    while words and words[0] in CONNECTORS | {"the"}:
+        run, words = run[1:], words[1:]
+    return run, words
+
+
+def _common_start(words: list[str], lowercase_vocab: frozenset[str]) -> bool:
+    head = words[0].casefold()
+    return (
+        head in COMMON_STARTERS
+        or head in STOPWORDS
+        or head in lowercase_vocab
+        or (len(words) > 1 and head.endswith(("ing", "ly")))
+    )
+
+
+def _split_titles(
+    run: list[int], words: list[str]
+) -> tuple[list[int], list[str], tuple[str, ...]] | None:
+    """The name after its titles ("U.S. Secretary of State Antony J. Blinken" -> titles "U.S.
+    Secretary of State", name "Antony J. Blinken"); None when the run is only a title."""
+    last_title = max((n for n, w in enumerate(words) if w.rstrip(".") in TITLES), default=-1)
+    if any(w.casefold() in ORG_WORDS for w in words[last_title + 1 :]):
+        last_title = -1  # "Chinese Foreign Ministry", "State Department": an organisation
+    # "Secretary of Defense James Schlesinger": the title runs through "of <Word>".
+    while 0 <= last_title < len(words) - 3 and words[last_title + 1] in CONNECTORS:
+        last_title += 2
+    if last_title == len(words) - 1:
+        return None
+    titles: tuple[str, ...] = ()
+    if last_title >= 0:
+        titles = tuple(words[: last_title + 1])
+        run, words = run[last_title + 1 :], words[last_title + 1 :]
+    if words and words[0] in CONNECTORS:
+        # "President of ABC": the title is someone else's; "ABC" is the name here.
+        run, words, titles = run[1:], words[1:], ()
+    return run, words, titles
 
 
 def _junk(words: list[str]) -> bool:
