@@ -187,7 +187,7 @@ def main(argv: list[str] | None = None) -> int:
     configure_logging(logging.INFO if args.verbose else logging.ERROR)
     try:
         settings = load_settings()
-        level = logging.INFO if args.verbose else logging.ERROR
+        level: str | int = logging.INFO if args.verbose else logging.ERROR
         if args.command == "run":
             level = logging.DEBUG if args.verbose else settings.log_level
         configure_logging(level, secrets=settings.secret_values())

@@ -346,45 +346,62 @@ class SafeFetcher:
         accept: Collection[str],
     ) -> FetchedDocument:
         status = response.status_code
-        if status >= 400:
-            raise _http_error(status)
-        if not 200 <= status < 300:
-            raise FetchFailed(f"The site gave an unexpected answer (HTTP {status}).")
+        _check_status(status)
         limit = self._settings.fetch_max_bytes
         too_large = TooLarge(f"The page is larger than the {_megabytes(limit)} download limit.")
         declared = response.headers.get("content-length", "")
         if declared.strip().isdigit() and int(declared) > limit:
             raise too_large
         mime, charset = parse_content_type(response.headers.get("content-type"))
-        untyped = mime in _UNTYPED
-        if not untyped:
-            _require(mime, accept)
-        body = bytearray()
-        try:
-            async for chunk in response.aiter_bytes():
-                body += chunk
-                if len(body) > limit:
-                    raise too_large
-                if untyped and len(body) >= SNIFF_BYTES:
-                    mime = _require(sniff_type(bytes(body[:SNIFF_BYTES]), False), accept)
-                    untyped = False
-        except httpx.TimeoutException:
-            raise FetchFailed(_MSG_TIMEOUT) from None
-        except httpx.HTTPError as exc:
-            log.info("fetch: reading %s failed: %s", url.host, exc)
-            raise FetchFailed("The download was interrupted.") from None
+        known = None if mime in _UNTYPED else _require(mime, accept)
+        body, known = await _download(response, url, limit, too_large, known, accept)
         if not body:
             raise NoArticleText("The page is empty.")
-        if untyped:
-            mime = _require(sniff_type(bytes(body), True), accept)
         return FetchedDocument(
             url=original,
             final_url=str(url),
             status=status,
-            content_type=mime,
+            content_type=known or _require(sniff_type(body, True), accept),
             charset=charset,
-            body=bytes(body),
+            body=body,
         )
+
+
+def _check_status(status: int) -> None:
+    if status >= 400:
+        raise _http_error(status)
+    if not 200 <= status < 300:
+        raise FetchFailed(f"The site gave an unexpected answer (HTTP {status}).")
+
+
+async def _download(
+    response: httpx.Response,
+    url: httpx.URL,
+    limit: int,
+    too_large: TooLarge,
+    mime: str | None,
+    accept: Collection[str],
+) -> tuple[bytes, str | None]:
+    """The body, up to `limit` bytes, and its type.
+
+    An untyped body (`mime` None) is typed by sniffing as soon as enough bytes have arrived, so
+    a large file of the wrong kind is refused without downloading it; a body shorter than that
+    comes back still untyped, for the caller to sniff whole.
+    """
+    body = bytearray()
+    try:
+        async for chunk in response.aiter_bytes():
+            body += chunk
+            if len(body) > limit:
+                raise too_large
+            if mime is None and len(body) >= SNIFF_BYTES:
+                mime = _require(sniff_type(bytes(body[:SNIFF_BYTES]), False), accept)
+    except httpx.TimeoutException:
+        raise FetchFailed(_MSG_TIMEOUT) from None
+    except httpx.HTTPError as exc:
+        log.info("fetch: reading %s failed: %s", url.host, exc)
+        raise FetchFailed("The download was interrupted.") from None
+    return bytes(body), mime
 
 
 def _require(mime: str, accept: Collection[str]) -> str:

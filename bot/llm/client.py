@@ -9,6 +9,7 @@ repaired at most once; failures become the user-facing errors of `bot.errors`.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -231,7 +232,7 @@ class LLMClient:
             kwargs = self._request(schema, messages, task, mode, max_output_tokens)
             try:
                 response, latency_ms = await self._with_retries(
-                    lambda kwargs=kwargs: self._create(kwargs), task=task, mode=mode
+                    functools.partial(self._create, kwargs), task=task, mode=mode
                 )
             except _SchemaRejected:
                 continue
@@ -264,7 +265,7 @@ class LLMClient:
                 kwargs["stream_options"] = {"include_usage": True}
             try:
                 stream, slot, start = await self._with_retries(
-                    lambda kwargs=kwargs: self._open_stream(kwargs),
+                    functools.partial(self._open_stream, kwargs),
                     task=task,
                     mode=mode,
                     stream_options=with_usage,

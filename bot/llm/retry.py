@@ -32,7 +32,7 @@ class RetryPolicy:
 
     def backoff(self, attempt: int, rng: Callable[[], float] = random.random) -> float:
         """Wait before retry number `attempt + 1` when the server gave no hint ("equal jitter")."""
-        ceiling = min(self.max_delay, self.base_delay * 2**attempt)
+        ceiling = min(self.max_delay, self.base_delay * 2.0**attempt)
         return ceiling / 2 + rng() * ceiling / 2
 
     def delay(

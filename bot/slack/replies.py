@@ -77,8 +77,9 @@ class ThreadReply:
             blocks=message.blocks,
             **_POST_OPTIONS,
         )
-        self.ts = response["ts"]
-        await self.ctx.store.set_job_reply(self.job.id, self.ts)
+        ts: str = response["ts"]  # chat.postMessage always answers with the new message's ts
+        self.ts = ts
+        await self.ctx.store.set_job_reply(self.job.id, ts)
 
     async def finish(self, parts: list[RenderedMessage]) -> None:
         """The result: the first part replaces the reply message, the rest follow in the thread."""

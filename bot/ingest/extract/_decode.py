@@ -67,7 +67,7 @@ def _binary(message: str) -> UnsupportedContent:
 
 def decode_bytes(data: bytes, *, declared: str | None = None, html: bool = False) -> str:
     """Decode downloaded text, raising `UnsupportedContent` when it is really binary data."""
-    text = None
+    text: str | None = None
     for bom, codec in _BOMS:
         if data.startswith(bom):
             text = _try(data, codec)
@@ -78,9 +78,9 @@ def decode_bytes(data: bytes, *, declared: str | None = None, html: bool = False
     if html:
         candidates.append(_codec(meta_charset(data)))
     candidates.append("utf-8")
-    for codec in candidates:
+    for candidate in candidates:
         if text is None:
-            text = _try(data, codec)
+            text = _try(data, candidate)
     if text is None:
         best = from_bytes(data[:65536]).best()
         text = _try(data, _codec(best.encoding)) if best is not None else None
