@@ -43,15 +43,6 @@ class Incoming:
     def is_dm(self) -> bool:
         return self.channel_type == "im" or self.channel.startswith("D")
 
-    def to_payload(self) -> dict[str, Any]:
-        return {
-            "event_type": self.event_type,
-            "channel_type": self.channel_type,
-            "text": self.text,
-            "files": self.files,
-            "mentions_bot": self.mentions_bot,
-        }
-
 
 def _file_summary(raw: dict[str, Any]) -> dict[str, Any]:
     """What a flow needs to download a shared file, nothing else."""
