@@ -23,6 +23,10 @@ demo: install
 test: lint
 	$(BIN)/python -m pytest
 
+# Quick feedback while working: everything but the end-to-end tests marked `slow`.
+test-fast: install
+	$(BIN)/python -m pytest -m "not slow" -q
+
 # Static checks: ruff (incl. the C90 complexity cap), formatting, mypy --strict on bot/.
 lint: install
 	$(BIN)/ruff check bot tests bench
