@@ -24,7 +24,6 @@ import httpx
 
 from bot.config import Settings
 from bot.errors import (
-    PASTE_HINT,
     BadInput,
     BlockedAddress,
     FetchFailed,
@@ -139,8 +138,8 @@ def describe_type(mime: str) -> str:
 def _http_error(status: int) -> FetchFailed:
     if status in (401, 403, 451):
         return FetchFailed(
-            f"The site refused access (HTTP {status}); it may need a login or subscription. "
-            f"{PASTE_HINT}"
+            f"The site refused access (HTTP {status}); it may need a login or subscription.",
+            paste_hint=True,
         )
     if status == 404 or status == 410:
         return FetchFailed(f"The page was not found (HTTP {status}).")

@@ -68,7 +68,7 @@ class JobRunner:
         try:
             await self.flows[job.kind](self.ctx, job, reply)
         except BadInput as exc:
-            hint = None if "paste" in exc.user_message.lower() else PASTE_HINT
+            hint = None if exc.paste_hint else PASTE_HINT  # the message may say it already
             await self._tell(reply, error_message(exc.user_message, hint=hint))
             return "failed", exc.user_message
         except ArticlebotError as exc:

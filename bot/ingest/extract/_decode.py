@@ -12,7 +12,7 @@ import re
 
 from charset_normalizer import from_bytes
 
-from bot.errors import PASTE_HINT, UnsupportedContent
+from bot.errors import UnsupportedContent
 
 _BOMS = (
     (codecs.BOM_UTF8, "utf-8-sig"),
@@ -62,7 +62,7 @@ def meta_charset(data: bytes) -> str | None:
 
 
 def _binary(message: str) -> UnsupportedContent:
-    return UnsupportedContent(f"{message} {PASTE_HINT}")
+    return UnsupportedContent(message, paste_hint=True)
 
 
 def decode_bytes(data: bytes, *, declared: str | None = None, html: bool = False) -> str:

@@ -21,7 +21,7 @@ from typing import Literal
 from pypdf import PageObject, PdfReader
 from pypdf.errors import PdfReadError, PyPdfError
 
-from bot.errors import PASTE_HINT, NoArticleText, UnsupportedContent
+from bot.errors import NoArticleText, UnsupportedContent
 from bot.ingest.article import Article, clean_paragraph
 from bot.ingest.extract.quality import check_words, effective_words
 
@@ -58,14 +58,16 @@ logging.getLogger("pypdf").setLevel(logging.ERROR)  # malformed-but-readable PDF
 
 def _open(body: bytes) -> PdfReader:
     if not body.lstrip()[:5].startswith(b"%PDF"):
-        raise UnsupportedContent(f"This file is not a readable PDF. {PASTE_HINT}")
+        raise UnsupportedContent("This file is not a readable PDF.", paste_hint=True)
     try:
         reader = PdfReader(BytesIO(body))
         if reader.is_encrypted and not reader.decrypt(""):
-            raise NoArticleText(f"This PDF is password-protected, so I can't read it. {PASTE_HINT}")
+            raise NoArticleText(
+                "This PDF is password-protected, so I can't read it.", paste_hint=True
+            )
         _ = len(reader.pages)
     except _PDF_ERRORS as err:
-        raise UnsupportedContent(f"This PDF is damaged and can't be read. {PASTE_HINT}") from err
+        raise UnsupportedContent("This PDF is damaged and can't be read.", paste_hint=True) from err
     return reader
 
 
@@ -235,7 +237,7 @@ def extract_pdf(body: bytes, *, url: str | None = None) -> Article:
     reader = _open(body)
     lines = _body_lines([_page_lines(page) for page in reader.pages])
     if not lines:
-        raise NoArticleText(f"This PDF has no selectable text (it may be a scan). {PASTE_HINT}")
+        raise NoArticleText("This PDF has no selectable text (it may be a scan).", paste_hint=True)
     title, paragraphs = _title(_metadata(reader, "/Title"), rebuild_paragraphs(lines))
     check_words(effective_words("\n".join(paragraphs)))
     author = _metadata(reader, "/Author") or None
