@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import AsyncIterator, Sequence
+from typing import Protocol
 
 from bot.analysis.answer import LLMAnswerer, choose_context
 from bot.analysis.grounding import ground_answer
@@ -31,7 +32,6 @@ from bot.errors import LLMError
 from bot.ingest.article import Article
 from bot.llm.client import LLMClient
 from bot.prompts import PromptLibrary, default_library
-from bot.store.store import Store
 from bot.tokens import count_tokens
 
 log = logging.getLogger(__name__)
@@ -50,6 +50,14 @@ def fallback_notice(error: LLMError) -> str:
     )
 
 
+class ResultStore(Protocol):
+    """Where finished results are cached (the store's result cache); analysis needs only this."""
+
+    async def get_result(self, key: str) -> str | None: ...
+
+    async def put_result(self, key: str, value: str) -> None: ...
+
+
 class Analyzer:
     """Summaries and grounded answers for articles, whichever engine is in use."""
 
@@ -58,7 +66,7 @@ class Analyzer:
         settings: Settings,
         *,
         llm: LLMClient | None = None,
-        store: Store | None = None,
+        store: ResultStore | None = None,
         prompts: PromptLibrary | None = None,
     ) -> None:
         self.settings = settings
