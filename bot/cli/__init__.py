@@ -25,12 +25,12 @@ from typing import Any
 
 from bot.analysis.models import AnswerDelta, AnswerDone, EngineName, Turn
 from bot.cli import render
-from bot.cli.progress import Progress
 from bot.config import Settings, SettingsError, load_settings
 from bot.errors import ArticlebotError, BadInput
 from bot.eval.cli import add_eval_parser, cmd_eval
 from bot.ingest.article import Article
 from bot.logs import configure_logging
+from bot.progress import Progress
 from bot.runtime import Runtime
 
 EXIT_OK, EXIT_FAILURE, EXIT_BAD_INPUT = 0, 1, 2
