@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from bot.ingest.sources import parse_message
 from bot.slack.job_payloads import AnswerPayload, JobPayload, NoticePayload, SummaryPayload
+from bot.slack.markup import parse_message
 
 LONG = " ".join(f"word{i}" for i in range(80))
 

@@ -10,11 +10,11 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from bot.ingest.sources import parse_message
 from bot.slack import messages
 from bot.slack.context import SlackContext
 from bot.slack.events import Incoming
 from bot.slack.job_payloads import AnswerPayload, AnyPayload, NoticePayload, SummaryPayload
+from bot.slack.markup import parse_message
 from bot.store.records import Job
 
 log = logging.getLogger(__name__)

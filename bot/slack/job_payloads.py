@@ -12,9 +12,9 @@ from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, model_validator
 
-from bot.ingest.sources import ParsedMessage, parse_message
 from bot.slack.context import SlackContext
 from bot.slack.jobs import Flow
+from bot.slack.markup import ParsedMessage, parse_message
 from bot.slack.replies import ThreadReply
 from bot.store.records import Job
 
