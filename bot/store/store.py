@@ -18,7 +18,7 @@ from bot.store.engine import create_engine, writer
 from bot.store.intake import SlackIntake
 from bot.store.migrations import migrate
 from bot.store.threads import ThreadMemory
-from bot.store.usage import UsageLedger
+from bot.store.usage_ledger import UsageLedger
 
 
 class Store:
