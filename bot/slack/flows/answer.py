@@ -9,7 +9,7 @@ from bot.slack.job_payloads import AnswerPayload
 from bot.slack.render import error_message
 from bot.slack.replies import ThreadReply
 from bot.slack.streaming import answer_output
-from bot.slack.usage import record_usage
+from bot.slack.usage_accounting import record_usage
 from bot.store.records import Job
 
 # Earlier turns sent as context (the analysis layer keeps the last few and shortens them).

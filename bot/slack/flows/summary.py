@@ -17,7 +17,7 @@ from bot.slack.files import is_readable, load_file
 from bot.slack.job_payloads import SummaryPayload
 from bot.slack.render import summary_message
 from bot.slack.replies import ThreadReply
-from bot.slack.usage import record_usage
+from bot.slack.usage_accounting import record_usage
 from bot.store.records import Job
 
 log = logging.getLogger(__name__)
