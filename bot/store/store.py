@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.store.base import Clock, Database, utc_now
 from bot.store.cache import ArticleCache
 from bot.store.engine import create_engine, writer
-from bot.store.intake import SlackIntake
+from bot.store.job_queue import SlackIntake
 from bot.store.migrations import migrate
 from bot.store.threads import ThreadMemory
 from bot.store.usage_ledger import UsageLedger
