@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.analysis.models import AnswerDelta, AnswerDone, EngineName, Turn
-from bot.cli import render
+from bot.cli import output
 from bot.config import Settings, SettingsError, load_settings
 from bot.errors import ArticlebotError, BadInput
 from bot.eval.cli import add_eval_parser, cmd_eval
@@ -93,9 +93,9 @@ async def cmd_summarize(runtime: Runtime, args: argparse.Namespace, progress: Pr
     result = await runtime.analyzer.summarize(article, engine=_engine(args))
     progress.clear()
     if args.json:
-        print(json.dumps(render.summary_json(article, result), ensure_ascii=False, indent=2))
+        print(json.dumps(output.summary_json(article, result), ensure_ascii=False, indent=2))
     else:
-        print(render.summary_text(article, result))
+        print(output.summary_text(article, result))
 
 
 async def _answer(
@@ -120,10 +120,10 @@ async def _answer(
             progress.clear()
             result = event.result
     if stream:
-        footer = render.answer_footer(result)
+        footer = output.answer_footer(result)
         print(f"\n{footer}" if footer else "")
     else:
-        print(json.dumps(render.answer_json(result), ensure_ascii=False, indent=2))
+        print(json.dumps(output.answer_json(result), ensure_ascii=False, indent=2))
     return Turn(question=question, answer=result.answer.answer)
 
 
@@ -137,7 +137,7 @@ async def cmd_chat(runtime: Runtime, args: argparse.Namespace, progress: Progres
     progress.step("Summarising")
     result = await runtime.analyzer.summarize(article, engine=_engine(args))
     progress.clear()
-    print(render.summary_text(article, result))
+    print(output.summary_text(article, result))
     print("\nAsk a question about the article (empty line or Ctrl-D to quit).")
     turns: list[Turn] = []
     while True:
