@@ -12,8 +12,8 @@ import logging
 from collections.abc import AsyncIterator, Sequence
 from typing import Protocol
 
-from bot.analysis.answer import LLMAnswerer, choose_context
 from bot.analysis.grounding import ground_answer
+from bot.analysis.llm_answer import LLMAnswerer, choose_context
 from bot.analysis.models import (
     AnswerDelta,
     AnswerDone,
