@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.slack.flows.answer import run_answer
+from bot.slack.flows.follow_up import run_answer
 from bot.slack.flows.notice import run_notice
 from bot.slack.flows.summary import run_summary
 from bot.slack.job_payloads import AnswerPayload, NoticePayload, SummaryPayload, typed_flow
