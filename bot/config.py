@@ -49,7 +49,13 @@ class Settings(BaseSettings):
     llm_timeout_seconds: float = Field(default=60.0, gt=0)
     llm_max_retries: int = Field(default=3, ge=0, le=10)
     llm_max_concurrency: int = Field(default=4, ge=1, le=256)
-    llm_structured_mode: Literal["auto", "json_schema", "json_object"] = "auto"
+    # Where the server enforces the JSON schema; auto learns it per server (see bot/llm/protocol).
+    llm_structured_mode: Literal[
+        "auto", "json_schema", "json_object", "json_object_plain", "none"
+    ] = "auto"
+    # Where the rules and schema travel: a system message, or the top of the first user message
+    # (for chat templates without a system role); auto switches when the server refuses one.
+    llm_system_role: Literal["auto", "system", "user"] = "auto"
     llm_temperature: float | None = Field(default=None, ge=0, le=2)
     # Prices in USD per million tokens, for cost estimates in `articlebot eval`.
     llm_price_input_per_mtok: float = Field(default=0.0, ge=0)
@@ -94,6 +100,13 @@ class Settings(BaseSettings):
     slack_job_max_age_seconds: int = Field(default=900, ge=10)
     # A running job's lease; a crashed worker's jobs are picked up again after it runs out.
     slack_job_lease_seconds: float = Field(default=30.0, ge=1.0)
+    # Retries of one Web API call on a transient fault (429, 5xx, connection, ok:false
+    # internal_error...), waiting Retry-After or an exponential backoff from this base.
+    slack_max_retries: int = Field(default=3, ge=0, le=10)
+    slack_retry_base_seconds: float = Field(default=1.0, gt=0, le=60)
+    # When a call's retries run out, the job goes back to the queue after this delay
+    # (doubling each time) until SLACK_JOB_MAX_AGE_SECONDS, then the user gets an apology.
+    slack_requeue_base_seconds: float = Field(default=10.0, gt=0, le=600)
 
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 

@@ -3,6 +3,9 @@
 Libraries log request URLs, headers and exception texts; a token that slips into one of them
 must not reach a log file. The redacting filter replaces the configured secret values and
 anything shaped like a Slack or OpenAI token, whichever logger produced the line.
+
+Only values long enough to be secrets are scrubbed (`LLM_API_KEY=x` for a local server is not
+one), and only where they stand on their own: never a piece of an ordinary word.
 """
 
 from __future__ import annotations
@@ -19,14 +22,26 @@ _TOKEN_SHAPES = re.compile(
 _QUIET = ("bm25s", "httpx", "httpx2", "httpcore", "openai", "slack_sdk", "trafilatura", "aiohttp")
 
 
+# Shorter configured values are placeholders, not secrets.
+MIN_SECRET_LENGTH = 8
+
+
 class RedactSecrets(logging.Filter):
     def __init__(self, secrets: Iterable[str] = ()) -> None:
         super().__init__()
-        self.secrets = sorted({s for s in secrets if s and len(s) >= 6}, key=len, reverse=True)
+        self.secrets = sorted(
+            {s for s in secrets if s and len(s) >= MIN_SECRET_LENGTH}, key=len, reverse=True
+        )
+        # A secret counts where it is not glued to further word characters on either side.
+        self._pattern = (
+            re.compile("|".join(rf"(?<![\w-]){re.escape(s)}(?![\w-])" for s in self.secrets))
+            if self.secrets
+            else None
+        )
 
     def scrub(self, text: str) -> str:
-        for secret in self.secrets:
-            text = text.replace(secret, "[redacted]")
+        if self._pattern is not None:
+            text = self._pattern.sub("[redacted]", text)
         return _TOKEN_SHAPES.sub("[redacted]", text)
 
     def filter(self, record: logging.LogRecord) -> bool:

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.config import Settings, load_settings
+from bot.llm.protocol import KNOWN_SERVERS
 
 _PREFIXES = ("LLM_", "OPENAI_", "SLACK_", "FETCH_", "QA_", "ARTICLE_", "DATA_DIR", "DATABASE_URL")
 
@@ -29,6 +30,13 @@ def _isolated_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in list(os.environ):
         if name.startswith(_PREFIXES):
             monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture(autouse=True)
+def _forget_llm_servers() -> None:
+    """What a server supports is remembered per base URL; a port reused by a later test's
+    fake server must not inherit an earlier one's traits."""
+    KNOWN_SERVERS.forget()
 
 
 @pytest.fixture

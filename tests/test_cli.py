@@ -178,10 +178,60 @@ def test_bad_input_exits_2_with_one_clear_line(
 def test_llm_failure_exits_1_without_leaking_the_key(run, llm: FakeOpenAI) -> None:
     llm.script_for("summary", *[Reply(status=500)] * 3)
     env = {**llm_env(llm), "LLM_MAX_RETRIES": "0", "SUMMARY_LANGUAGE": "English (exit test)"}
-    result = run("summarize", str(SAMPLE_ARTICLE), **env)
+    # `--engine llm`: no fallback, so the failure is the outcome (auto falls back, see below).
+    result = run("summarize", str(SAMPLE_ARTICLE), "--engine", "llm", **env)
     assert result.returncode == 1
     assert result.stderr.startswith("articlebot: ") and len(result.stderr.splitlines()) == 1
     assert "sk-cli-test" not in result.stderr + result.stdout
+
+
+@pytest.mark.parametrize("fault", ["html_page", "empty_choices", "json_cut_off"])
+def test_engine_auto_falls_back_with_a_note(run, fault: str) -> None:
+    """A server that keeps sending something that is not a completion: the offline result,
+    with the reason on stderr and in --json's notice; the same fault with --engine llm exits 1."""
+    with FakeOpenAI() as llm:
+        _auto_falls_back(run, llm, fault)
+
+
+def _auto_falls_back(run, llm: FakeOpenAI, fault: str) -> None:
+    env = {**llm_env(llm), "LLM_MAX_RETRIES": "1", "SUMMARY_LANGUAGE": f"English ({fault})"}
+    llm.script(*[Reply(fault=fault)] * 4)
+    result = run("summarize", str(SAMPLE_ARTICLE), "--json", **env)
+    assert result.returncode == 0, result.stderr
+    document = json.loads(result.stdout)
+    assert document["engine"] == "offline"
+    assert "language model" in document["notice"] and "not a valid answer" in document["notice"]
+    [note] = result.stderr.strip().splitlines()
+    assert note.startswith("articlebot: note: ") and document["notice"] in note
+    assert "Traceback" not in result.stderr and "sk-cli-test" not in result.stderr
+
+    llm.script(*[Reply(fault=fault)] * 4)
+    strict = run("summarize", str(SAMPLE_ARTICLE), "--engine", "llm", **env)
+    assert strict.returncode == 1 and "not a valid answer" in strict.stderr
+    assert "Traceback" not in strict.stderr
+
+
+def test_ask_auto_falls_back_when_the_stream_breaks(run) -> None:
+    with FakeOpenAI() as llm:
+        llm.script(*[Reply(fault="sse_garbled_chunk")] * 2)
+        env = {**llm_env(llm), "LLM_MAX_RETRIES": "1"}
+        result = run("ask", str(SAMPLE_ARTICLE), "Who voted against the pilot?", "--json", **env)
+    assert result.returncode == 0, result.stderr
+    document = json.loads(result.stdout)
+    assert document["engine"] == "offline" and "language model" in document["notice"]
+    assert "articlebot: note: " in result.stderr
+
+
+def test_unanswerable_empty_answer_says_so(run) -> None:
+    empty = {"quotes": [], "answerable": False, "answer": ""}
+    question = "What is the mayor's favourite colour?"
+    with FakeOpenAI() as llm:
+        llm.script(*[Reply(content=empty)] * 4)
+        text = run("ask", str(SAMPLE_ARTICLE), question, **llm_env(llm))
+        as_json = run("ask", str(SAMPLE_ARTICLE), question, "--json", **llm_env(llm))
+    assert text.returncode == 0 and "doesn't say" in text.stdout
+    document = json.loads(as_json.stdout)
+    assert document["answerable"] is False and "doesn't say" in document["answer"]
 
 
 def test_invalid_setting_fails_at_start_naming_the_variable(run) -> None:

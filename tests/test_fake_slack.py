@@ -368,6 +368,59 @@ async def test_fail_next_injects_an_error(fake: FakeSlack, client: AsyncWebClien
     assert body["error"] == "not_allowed"
 
 
+async def test_injected_faults_have_slacks_wire_shapes(fake: FakeSlack) -> None:
+    """Each fault as a raw HTTP client sees it, one call each, then the method works again."""
+    url = f"{fake.api_url}chat.postMessage"
+    form = {"token": fake.bot_token, "channel": CHANNEL, "text": "hi"}
+    async with aiohttp.ClientSession() as http:
+        fake.inject_fault("chat.postMessage", "http_429", retry_after=3)
+        async with http.post(url, data=form) as response:
+            assert response.status == 429 and response.headers["Retry-After"] == "3"
+            assert await response.json() == {"ok": False, "error": "ratelimited"}
+        fake.inject_fault("chat.postMessage", "http_500")
+        async with http.post(url, data=form) as response:
+            assert response.status == 500 and response.content_type == "text/html"
+            assert "<html>" in await response.text()
+        fake.inject_fault("chat.postMessage", "http_503")
+        async with http.post(url, data=form) as response:
+            assert response.status == 503
+            assert (await response.json())["error"] == "service_unavailable"
+        fake.inject_fault("chat.postMessage", "internal_error")
+        async with http.post(url, data=form) as response:
+            assert response.status == 200
+            assert await response.json() == {"ok": False, "error": "internal_error"}
+        fake.inject_fault("chat.postMessage", "connection_reset")
+        with pytest.raises(aiohttp.ClientError):
+            async with http.post(url, data=form) as response:
+                await response.read()
+        async with http.post(url, data=form) as response:
+            assert (await response.json())["ok"] is True
+        posted = [m for m in fake.messages if m.channel == CHANNEL and m.bot_id == fake.bot_id]
+        assert len(posted) == 1, "only the lost answer's call does the work"
+        fake.inject_fault("chat.postMessage", "lost_response")
+        with pytest.raises(aiohttp.ClientError):
+            async with http.post(url, data=form) as response:
+                await response.read()
+    statuses = [c.status for c in fake.calls_to("chat.postMessage")]
+    assert statuses == [429, 500, 503, 200, 0, 200, 0]
+    posted = [m for m in fake.messages if m.channel == CHANNEL and m.bot_id == fake.bot_id]
+    assert len(posted) == 2, "a lost answer still posted the message"
+
+
+async def test_thread_metadata_only_when_asked(fake: FakeSlack, client: AsyncWebClient) -> None:
+    parent = fake.add_message(CHANNEL, "question")
+    metadata = {"event_type": "articlebot_reply", "event_payload": {"job": 1}}
+    await client.chat_postMessage(
+        channel=CHANNEL, thread_ts=parent.ts, text="answer", metadata=metadata
+    )
+    plain = await client.conversations_replies(channel=CHANNEL, ts=parent.ts)
+    assert all("metadata" not in m for m in plain["messages"])
+    full = await client.conversations_replies(
+        channel=CHANNEL, ts=parent.ts, include_all_metadata=True
+    )
+    assert full["messages"][-1]["metadata"] == metadata
+
+
 # --- files -----------------------------------------------------------------------------------
 
 

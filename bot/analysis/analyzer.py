@@ -26,11 +26,12 @@ from bot.analysis.models import (
 from bot.analysis.offline import offline_actors, offline_answer, offline_summary
 from bot.analysis.quotes import QuoteVerifier
 from bot.analysis.schemas import AnswerOut, QuoteClaim
-from bot.analysis.summarize import SUMMARY_TEMPLATES, LLMSummarizer
+from bot.analysis.summarize import SUMMARY_TEMPLATES, LLMSummarizer, SummaryOutcome
 from bot.config import Settings
 from bot.errors import LLMError
 from bot.ingest.article import Article
 from bot.llm.client import LLMClient
+from bot.metrics import OFFLINE_FALLBACKS
 from bot.prompts import PromptLibrary, default_library
 from bot.tokens import count_tokens
 
@@ -56,6 +57,10 @@ class ResultStore(Protocol):
     async def get_result(self, key: str) -> str | None: ...
 
     async def put_result(self, key: str, value: str) -> None: ...
+
+
+def _reason(error: LLMError) -> str:
+    return error.user_message.rstrip(".")
 
 
 class Analyzer:
@@ -125,7 +130,13 @@ class Analyzer:
             if not fallback:
                 raise
             log.warning("LLM summary failed, using the offline engine: %s", exc.user_message)
-            return self.offline_summary(article, notice=fallback_notice(exc))
+            OFFLINE_FALLBACKS.labels(task="summary").inc()
+            result = self.offline_summary(article, notice=fallback_notice(exc))
+            result.fallback = True
+            return result
+        if outcome.summary_error is not None or outcome.actors_error is not None:
+            return self._half_result(article, outcome, fallback=fallback)
+        assert outcome.summary is not None
         result = SummaryResult(
             summary=outcome.summary,
             actors=outcome.actors,
@@ -138,6 +149,52 @@ class Analyzer:
         if self.store is not None:
             await self.store.put_result(key, result.model_dump_json())
         return result
+
+    def _half_result(
+        self, article: Article, outcome: SummaryOutcome, *, fallback: bool
+    ) -> SummaryResult:
+        """One of the two calls failed: keep the valid half and say what is missing.
+
+        With `fallback` the missing half comes from the offline engine; without it a missing
+        summary is an error (there is nothing to lead with) and missing actors are just absent.
+        Never cached: the next request may get both halves."""
+        offline = self.offline_summary(article, notice="") if fallback else None
+        if outcome.summary_error is not None:
+            if offline is None:
+                raise outcome.summary_error
+            summary = offline.summary
+            notice = (
+                f"The language model failed ({_reason(outcome.summary_error)}) on the summary, so "
+                "it is the offline engine's extractive one; the key actors are the language "
+                "model's."
+            )
+            OFFLINE_FALLBACKS.labels(task="summary").inc()
+            actors, dropped = outcome.actors, outcome.dropped_quotes
+        else:
+            assert outcome.summary is not None and outcome.actors_error is not None
+            summary = outcome.summary
+            reason = _reason(outcome.actors_error)
+            if offline is not None:
+                actors, dropped = offline.actors, outcome.dropped_quotes + offline.dropped_quotes
+                notice = (
+                    f"The language model could not list the key actors ({reason}), so they are "
+                    "the offline engine's."
+                )
+                OFFLINE_FALLBACKS.labels(task="actors").inc()
+            else:
+                actors, dropped = [], outcome.dropped_quotes
+                notice = f"The key actors are missing: the language model failed ({reason})."
+        return SummaryResult(
+            summary=summary,
+            actors=actors,
+            # The engine of what the reply leads with: the summary.
+            engine="offline" if outcome.summary_error is not None else "llm",
+            usage=outcome.usage,
+            dropped_quotes=dropped,
+            coverage=outcome.coverage,
+            notice=notice,
+            fallback=offline is not None,
+        )
 
     def offline_summary(self, article: Article, *, notice: str) -> SummaryResult:
         verifier = QuoteVerifier(article)
@@ -180,7 +237,9 @@ class Analyzer:
             if not fallback:
                 raise
             log.warning("LLM answer failed, using the offline engine: %s", exc.user_message)
+            OFFLINE_FALLBACKS.labels(task="answer").inc()
             result = self.offline_answer(article, question, turns, notice=fallback_notice(exc))
+            result.fallback = True
             if not streamed:
                 yield AnswerDelta(result.answer.answer)
             yield AnswerDone(result, restarted=streamed)

@@ -16,6 +16,8 @@ from bot.analysis.schemas import ActorClaim, AnswerOut, BulletClaim, QuoteClaim,
 from bot.analysis.text import normalize, words
 from bot.ingest.article import Article
 
+# What an unanswerable result says when the model gave no text of its own: never an empty answer.
+NOT_SAID = "The article doesn't say."
 MAX_BULLETS = 7
 MAX_ACTORS = 8
 MAX_QUOTES_PER_ACTOR = 2
@@ -90,15 +92,21 @@ def ground_actors(claims: Iterable[ActorClaim], verifier: QuoteVerifier) -> tupl
 def ground_answer(
     out: AnswerOut, verifier: QuoteVerifier, *, answer_text: str | None = None
 ) -> tuple[Answer, int]:
-    """Verify an answer's quotes; `answer_text` is the stream-guarded text when streamed."""
+    """Verify an answer's quotes; `answer_text` is the stream-guarded text when streamed.
+
+    An empty answer is no answer: it becomes unanswerable, and says so in words. (A non-empty
+    unanswerable text is kept as written; renderers add the "doesn't say" line if it lacks one.)"""
     quotes, dropped = verify_quotes(out.quotes, verifier)
-    supported = out.answerable and bool(quotes)
+    text = (answer_text if answer_text is not None else out.answer).strip()
+    answerable = out.answerable and bool(text)
+    if not text:
+        text = NOT_SAID
     return (
         Answer(
-            answer=(answer_text if answer_text is not None else out.answer).strip(),
-            answerable=out.answerable,
-            supported=supported,
-            quotes=quotes if out.answerable else [],
+            answer=text,
+            answerable=answerable,
+            supported=answerable and bool(quotes),
+            quotes=quotes if answerable else [],
         ),
         dropped,
     )

@@ -21,6 +21,9 @@ from bot.llm.client import LLMClient
 from bot.prompts import PromptLibrary
 
 ANSWER_TEMPLATES = ("system", "_article", "answer")
+# An answer is one to four sentences plus a few quotes: it doesn't need the whole output
+# reserve, and asking for less leaves more of a small context window for the article.
+ANSWER_OUTPUT_TOKENS = 800
 # Earlier turns given as context: enough for pronouns and follow-ups, bounded in size.
 MAX_TURNS = 6
 MAX_TURN_ANSWER_CHARS = 600
@@ -79,7 +82,12 @@ class LLMAnswerer:
         overhead = self.llm.prompt_tokens(
             AnswerOut, self.messages(article, question, turns, []), task="answer"
         )
-        return max(0, min(self.context_tokens, self.llm.budget.prompt_room() - overhead))
+        room = self.llm.budget.context_window - self.output_tokens
+        return max(0, min(self.context_tokens, room - overhead))
+
+    @property
+    def output_tokens(self) -> int:
+        return min(ANSWER_OUTPUT_TOKENS, self.llm.budget.output_reserve)
 
     async def stream(
         self, article: Article, question: str, turns: Sequence[Turn]
@@ -97,7 +105,10 @@ class LLMAnswerer:
         shown: list[str] = []
         completion = None
         async for update in self.llm.stream(
-            AnswerOut, self.messages(article, question, turns, numbers), task="answer"
+            AnswerOut,
+            self.messages(article, question, turns, numbers),
+            task="answer",
+            max_output_tokens=self.output_tokens,
         ):
             if update.completion is not None:
                 completion = update.completion
@@ -123,6 +134,8 @@ class LLMAnswerer:
         # What the user saw stream is what we keep; re-guard only if the final text diverged.
         guarded = "".join(shown) if seen == final else guard_text(verifier, final)
         answer, dropped = ground_answer(completion.value, verifier, answer_text=guarded)
+        if not shown:  # nothing streamed (e.g. an empty answer): the final text is all there is
+            yield AnswerDelta(answer.answer)
         yield AnswerDone(
             AnswerResult(
                 answer=answer,

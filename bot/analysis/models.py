@@ -64,6 +64,8 @@ class SummaryResult(BaseModel):
     # Share of the article the summary is based on, and a note when it is not all of it.
     coverage: float = 1.0
     notice: str | None = None
+    # True when the LLM failed and (part of) this result comes from the offline engine.
+    fallback: bool = False
 
 
 class AnswerResult(BaseModel):
@@ -74,6 +76,8 @@ class AnswerResult(BaseModel):
     # 1-based paragraphs that were sent to the engine as context for this question.
     context_paragraphs: list[int] = Field(default_factory=list)
     notice: str | None = None
+    # True when the LLM failed and this answer comes from the offline engine.
+    fallback: bool = False
 
 
 class Turn(BaseModel):

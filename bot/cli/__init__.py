@@ -23,7 +23,14 @@ from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
 
-from bot.analysis.models import AnswerDelta, AnswerDone, EngineName, Turn
+from bot.analysis.models import (
+    AnswerDelta,
+    AnswerDone,
+    AnswerResult,
+    EngineName,
+    SummaryResult,
+    Turn,
+)
 from bot.cli import output
 from bot.config import Settings, SettingsError, load_settings
 from bot.errors import ArticlebotError, BadInput
@@ -34,6 +41,7 @@ from bot.progress import Progress
 from bot.runtime import Runtime
 
 EXIT_OK, EXIT_FAILURE, EXIT_BAD_INPUT = 0, 1, 2
+RESTARTED = "the language model broke off; the offline engine's answer follows"
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -87,11 +95,25 @@ def _engine(args: argparse.Namespace) -> EngineName | None:
     return None if args.engine == "auto" else args.engine
 
 
+def _fallback(args: argparse.Namespace) -> bool:
+    """`--engine auto` falls back to the offline engine when the LLM fails; `llm` does not."""
+    return bool(args.engine == "auto")
+
+
+def _note_fallback(result: SummaryResult | AnswerResult) -> None:
+    """Say on stderr that (part of) the result is the offline engine's, and why."""
+    if result.fallback and result.notice:
+        print(f"articlebot: note: {result.notice}", file=sys.stderr)
+
+
 async def cmd_summarize(runtime: Runtime, args: argparse.Namespace, progress: Progress) -> None:
     article = await load_source(runtime, args.source, progress)
     progress.step("Summarising")
-    result = await runtime.analyzer.summarize(article, engine=_engine(args))
+    result = await runtime.analyzer.summarize(
+        article, engine=_engine(args), fallback=_fallback(args)
+    )
     progress.clear()
+    _note_fallback(result)
     if args.json:
         print(json.dumps(output.summary_json(article, result), ensure_ascii=False, indent=2))
     else:
@@ -110,7 +132,7 @@ async def _answer(
 ) -> Turn:
     progress.step("Answering")
     async for event in runtime.analyzer.answer_stream(
-        article, question, turns=turns, engine=_engine(args)
+        article, question, turns=turns, engine=_engine(args), fallback=_fallback(args)
     ):
         if isinstance(event, AnswerDelta) and stream:
             progress.clear()
@@ -119,6 +141,9 @@ async def _answer(
         elif isinstance(event, AnswerDone):
             progress.clear()
             result = event.result
+            if event.restarted and stream:  # the LLM broke off mid-answer: start over
+                sys.stdout.write(f"\n[{RESTARTED}]\n{result.answer.answer}")
+    _note_fallback(result)
     if stream:
         footer = output.answer_footer(result)
         print(f"\n{footer}" if footer else "")
@@ -135,8 +160,11 @@ async def cmd_ask(runtime: Runtime, args: argparse.Namespace, progress: Progress
 async def cmd_chat(runtime: Runtime, args: argparse.Namespace, progress: Progress) -> None:
     article = await load_source(runtime, args.source, progress)
     progress.step("Summarising")
-    result = await runtime.analyzer.summarize(article, engine=_engine(args))
+    result = await runtime.analyzer.summarize(
+        article, engine=_engine(args), fallback=_fallback(args)
+    )
     progress.clear()
+    _note_fallback(result)
     print(output.summary_text(article, result))
     print("\nAsk a question about the article (empty line or Ctrl-D to quit).")
     turns: list[Turn] = []

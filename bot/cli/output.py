@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import re
 import textwrap
 from typing import Any
 
+from bot.analysis.grounding import NOT_SAID
 from bot.analysis.models import AnswerResult, Quote, SummaryResult
 from bot.ingest.article import Article
 
 _WIDTH = 88
+_SAYS_NOT_SAID = re.compile(r"^\W*the article (?:doesn['’]t|does not) (?:say|mention)", re.I)
 
 
 def _wrap(text: str, indent: str = "", first: str | None = None) -> str:
@@ -63,6 +66,8 @@ def answer_footer(result: AnswerResult) -> str:
     """What follows a streamed answer: the verified quotes and any warning."""
     parts: list[str] = []
     answer = result.answer
+    if not answer.answerable and not _SAYS_NOT_SAID.match(answer.answer):
+        parts.append(f"({NOT_SAID})")
     if answer.answerable and not answer.supported:
         parts.append(
             "(Unsupported: none of the quotes given for this answer could be found in "

@@ -13,11 +13,26 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 
+import httpx2
 import openai
 
 from bot.errors import BudgetExceeded, LLMError, LLMRateLimited, LLMTimeout, LLMUnavailable
 
 RETRYABLE_STATUSES = frozenset({408, 409, 429})
+# Waits shorter than this are over before a person could act on them: not worth mentioning.
+NOTICEABLE_WAIT_SECONDS = 10.0
+
+
+class MalformedResponse(Exception):
+    """HTTP 200 that is not a well-formed completion: an HTML page, no `choices`, broken SSE."""
+
+
+class CallTimedOut(Exception):
+    """One attempt (the whole exchange, streamed or not) outlasted LLM_TIMEOUT_SECONDS."""
+
+
+# Everything one attempt can fail with that the retry policy knows how to judge.
+CallFailure = (openai.OpenAIError, MalformedResponse, CallTimedOut, httpx2.HTTPError)
 
 
 @dataclass(frozen=True)
@@ -78,14 +93,28 @@ def _error_code(exc: openai.APIStatusError) -> str:
 
 
 def is_retryable(exc: Exception) -> bool:
-    """Transient failures: timeouts, connection errors, 408/409/429 and 5xx (but not no-quota)."""
-    if isinstance(exc, openai.APIConnectionError):  # includes APITimeoutError
+    """Transient failures: timeouts, connection errors, malformed replies, 408/409/429 and 5xx
+    (but not no-quota)."""
+    if isinstance(exc, openai.APIConnectionError | MalformedResponse | CallTimedOut):
+        return True  # APIConnectionError includes APITimeoutError
+    if isinstance(exc, httpx2.HTTPError):  # a body cut off mid-read
         return True
     if isinstance(exc, openai.APIStatusError):
         if exc.status_code == 429 and _error_code(exc) == "insufficient_quota":
             return False
         return exc.status_code in RETRYABLE_STATUSES or exc.status_code >= 500
     return False
+
+
+def wait_hint(retry_after: float | None) -> str:
+    """ "; try again in about N seconds/minutes" when the server asked for a wait worth
+    mentioning; nothing when it asked for none or for a few seconds (already over)."""
+    if retry_after is None or retry_after < NOTICEABLE_WAIT_SECONDS:
+        return ""
+    if retry_after < 90:
+        return f"; try again in about {round(retry_after):d} seconds"
+    minutes = round(retry_after / 60)
+    return f"; try again in about {minutes} minute{'s' if minutes != 1 else ''}"
 
 
 def server_message(exc: openai.APIStatusError, redact: Callable[[str], str]) -> str:
@@ -96,10 +125,29 @@ def server_message(exc: openai.APIStatusError, redact: Callable[[str], str]) -> 
     return redact(text)[:200]
 
 
+def fault_class(exc: Exception) -> str:
+    """The closed label set of LLM_RETRIES: what kind of fault this was."""
+    if isinstance(exc, openai.APITimeoutError | CallTimedOut):
+        return "timeout"
+    if isinstance(exc, MalformedResponse | httpx2.HTTPError):
+        return "malformed"
+    if isinstance(exc, openai.APIConnectionError):
+        return "connection"
+    if isinstance(exc, openai.APIStatusError):
+        if exc.status_code == 429:
+            return "rate_limited"
+        return "server_error" if exc.status_code >= 500 else "client_error"
+    return "other"
+
+
 def describe(exc: Exception) -> str:
     """A short, secret-free label for logs ("HTTP 503", "timeout", ...)."""
-    if isinstance(exc, openai.APITimeoutError):
+    if isinstance(exc, openai.APITimeoutError | CallTimedOut):
         return "timeout"
+    if isinstance(exc, MalformedResponse):
+        return f"malformed reply ({exc})"
+    if isinstance(exc, httpx2.HTTPError):
+        return f"reply broke off ({type(exc).__name__})"
     if isinstance(exc, openai.APIConnectionError):
         return "connection error"
     if isinstance(exc, openai.APIStatusError):
@@ -119,21 +167,32 @@ def to_user_error(
 ) -> LLMError:
     """Map a final openai failure to the user-facing error. Never includes keys or headers."""
     tries = f" after {attempts} attempts" if attempts > 1 else ""
-    if isinstance(exc, openai.APITimeoutError):
+    if isinstance(exc, openai.APITimeoutError | CallTimedOut):
         return LLMTimeout(f"The language model did not answer within {timeout:g} seconds{tries}.")
+    if isinstance(exc, MalformedResponse | httpx2.HTTPError):
+        return LLMUnavailable(
+            f"The language model server sent something that is not a valid answer{tries}."
+        )
     if isinstance(exc, openai.APIConnectionError):
         return LLMUnavailable(f"Could not reach the language model server at {host}{tries}.")
     if not isinstance(exc, openai.APIStatusError):
         return LLMUnavailable("The language model call failed unexpectedly.")
+    return _status_error(exc, model, tries, redact, retry_after)
+
+
+def _status_error(
+    exc: openai.APIStatusError,
+    model: str,
+    tries: str,
+    redact: Callable[[str], str],
+    retry_after: float | None,
+) -> LLMError:
+    """The user-facing error for an HTTP error status."""
     status, code = exc.status_code, _error_code(exc)
     if status == 429:
         if code == "insufficient_quota":
             return LLMRateLimited("The language model account has run out of quota.")
-        if retry_after is not None and retry_after > 0:
-            wait = f"in about {max(round(retry_after / 60), 1)} minute(s)"
-        else:
-            wait = "in a minute"
-        return LLMRateLimited(f"The language model is rate-limited{tries}; try again {wait}.")
+        return LLMRateLimited(f"The language model is rate-limited{tries}{wait_hint(retry_after)}.")
     if status in (401, 403):
         return LLMUnavailable(
             f"The language model server refused our credentials (HTTP {status}); check LLM_API_KEY."

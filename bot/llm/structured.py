@@ -81,24 +81,93 @@ def strip_fences(text: str) -> str:
     return stripped.strip()
 
 
+def _object_end(text: str, start: int) -> int | None:
+    """Index just past the object opening at `start` (braces inside strings ignored)."""
+    depth, in_string, escaped = 0, False, False
+    for i in range(start, len(text)):
+        char = text[i]
+        if in_string:
+            escaped = not escaped and char == "\\"
+            in_string = escaped or char != '"'
+        elif char == '"':
+            in_string = True
+        elif char in "{[":
+            depth += 1
+        elif char in "}]":
+            depth -= 1
+            if depth == 0:
+                return i + 1
+    return None
+
+
 def extract_json(text: str) -> str:
-    """The JSON object in a reply: fences removed, and prose around a lone object cut off."""
+    """The JSON object in a reply: fences removed, and prose before or after it cut off."""
     body = strip_fences(text)
-    if body.startswith("{"):
+    start = body.find("{")
+    if start < 0:
         return body
-    start, end = body.find("{"), body.rfind("}")
-    return body[start : end + 1] if 0 <= start < end else body
+    end = _object_end(body, start)
+    return body[start:end] if end is not None else body[start:]
+
+
+_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def loosen(body: str) -> str:
+    """Fix what grammar-constrained or chatty models emit: raw control characters inside
+    strings are escaped and trailing commas before `}` or `]` removed. Outside strings only."""
+    out: list[str] = []
+    in_string, escaped = False, False
+    for i, char in enumerate(body):
+        if in_string:
+            if ord(char) < 0x20:
+                out.append(_ESCAPES.get(char, f"\\u{ord(char):04x}"))
+                escaped = False
+                continue
+            escaped = not escaped and char == "\\"
+            in_string = escaped or char != '"'
+        elif char == '"':
+            in_string = True
+        elif char == "," and body[i + 1 :].lstrip()[:1] in ("}", "]"):
+            continue
+        out.append(char)
+    return "".join(out)
 
 
 def parse_reply(schema: type[T], text: str) -> T:
-    """Validate a reply against the schema, or raise `InvalidReply` with a short explanation."""
+    """Validate a reply against the schema, or raise `InvalidReply` with a short explanation.
+
+    Tolerated: a code fence or prose around the object, raw control characters inside strings,
+    trailing commas. Anything else (missing fields, wrong types, cut-off JSON) is invalid."""
     body = extract_json(text)
     if not body:
         raise InvalidReply("the reply was empty")
     try:
         return schema.model_validate_json(body)
     except ValidationError as exc:
+        if not _is_syntax_error(exc):
+            raise InvalidReply(_explain(exc)) from None
+    try:
+        return schema.model_validate_json(loosen(body))
+    except ValidationError as exc:
         raise InvalidReply(_explain(exc)) from None
+
+
+def is_blank(value: BaseModel) -> bool:
+    """Every field empty, false or zero: a reply written without knowing what was asked."""
+
+    def blank(node: Any) -> bool:
+        if isinstance(node, dict):
+            return all(blank(v) for v in node.values())
+        if isinstance(node, list):
+            return not node
+        return not node
+
+    return blank(value.model_dump())
+
+
+def _is_syntax_error(exc: ValidationError) -> bool:
+    return any(err["type"] == "json_invalid" for err in exc.errors(include_url=False))
 
 
 def _explain(exc: ValidationError) -> str:

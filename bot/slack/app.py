@@ -18,48 +18,23 @@ from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
-from slack_sdk.http_retry.builtin_async_handlers import (
-    AsyncConnectionErrorRetryHandler,
-    AsyncRateLimitErrorRetryHandler,
-    AsyncServerErrorRetryHandler,
-)
 from slack_sdk.socket_mode.aiohttp import SocketModeClient
 from slack_sdk.socket_mode.request import SocketModeRequest
 from slack_sdk.socket_mode.response import SocketModeResponse
-from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.config import Settings
-from bot.errors import ArticlebotError
 from bot.runtime import Runtime
 from bot.slack.context import SlackContext
 from bot.slack.flows import FLOWS
 from bot.slack.jobs import JobRunner
 from bot.slack.listeners import register
+from bot.slack.web_api import SlackConfigError, web_client
 
 log = logging.getLogger(__name__)
 
 SHUTDOWN_GRACE_S = 10.0
 # Article extraction runs in its own process, off the event loop that acknowledges events.
 EXTRACT_PROCESSES = 1
-
-
-class SlackConfigError(ArticlebotError):
-    """Slack settings missing for the requested mode."""
-
-
-def web_client(settings: Settings) -> AsyncWebClient:
-    """Slack Web API client: 429s wait for Retry-After, connection and 5xx errors retry."""
-    if settings.slack_bot_token is None:
-        raise SlackConfigError("SLACK_BOT_TOKEN is not set.")
-    return AsyncWebClient(
-        token=settings.slack_bot_token.get_secret_value(),
-        base_url=settings.slack_api_url,
-        retry_handlers=[
-            AsyncRateLimitErrorRetryHandler(max_retry_count=3),
-            AsyncConnectionErrorRetryHandler(max_retry_count=2),
-            AsyncServerErrorRetryHandler(max_retry_count=2),
-        ],
-    )
 
 
 class AckingSocketModeHandler(AsyncSocketModeHandler):

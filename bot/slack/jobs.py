@@ -4,6 +4,11 @@ A job is claimed with a lease that is renewed while it runs; if the process dies
 runs out and the next start (or another replica) picks the job up again. Jobs older than
 SLACK_JOB_MAX_AGE_SECONDS get an apology instead: an answer an hour late is worse than a clear
 "please ask again".
+
+A Slack fault that outlasts the client's retries is not a failure of the request: the job goes
+back on the queue with backoff (and runs again here, or in any replica once the backoff is
+over) until it would be too old, then the user gets one apology. A channel the bot cannot post
+in, or a token Slack rejects, stops the job without a word in Slack (there is no one to tell).
 """
 
 from __future__ import annotations
@@ -14,17 +19,32 @@ import os
 import socket
 import uuid
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 
 from bot.errors import PASTE_HINT, ArticlebotError, BadInput
+from bot.metrics import JOB_REQUEUES
 from bot.slack import messages
 from bot.slack.context import SlackContext
 from bot.slack.render import RenderedMessage, error_message
 from bot.slack.replies import ThreadReply
+from bot.slack.web_api import SlackFault, classify, count_failure
 from bot.store.records import FinalStatus, Job
 
 log = logging.getLogger(__name__)
 
 Flow = Callable[[SlackContext, Job, ThreadReply], Awaitable[None]]
+# Longest wait before a requeued job runs again, whatever the backoff has grown to.
+MAX_REQUEUE_DELAY_S = 300.0
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """How a run ended: a final status, or (`retry_in` set) back to the queue for later."""
+
+    status: FinalStatus
+    note: str = ""
+    retry_in: float | None = None
+    fault: str = ""
 
 
 class JobRunner:
@@ -34,12 +54,14 @@ class JobRunner:
         self.worker = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.lease_s = ctx.settings.slack_job_lease_seconds
         self._tasks: set[asyncio.Task[None]] = set()
+        # Requeued jobs waiting out their backoff here (the store has them too: pending).
+        self._timers: set[asyncio.Task[None]] = set()
         self._sweeper: asyncio.Task[None] | None = None
 
     @property
     def busy(self) -> bool:
-        """True while any accepted job is still running in this process."""
-        return bool(self._tasks)
+        """True while any accepted job is still running, or waiting to run again, here."""
+        return bool(self._tasks or self._timers)
 
     def submit(self, job: Job) -> None:
         """Run the job in the background; the caller (a listener) returns at once."""
@@ -54,31 +76,98 @@ class JobRunner:
         renewer = asyncio.create_task(self._renew(claimed))
         reply = ThreadReply(self.ctx, claimed)
         try:
-            status, note = await self._run_flow(claimed, reply)
+            outcome = await self._run_flow(claimed, reply)
         except asyncio.CancelledError:
             # Shutting down mid-job: hand it back so the next start resumes it at once.
             await asyncio.shield(self.ctx.store.release_job(claimed.id, worker=self.worker))
             raise
         finally:
             renewer.cancel()
-        await self.ctx.store.finish_job(claimed.id, status=status, note=note)
+        if outcome.retry_in is not None:
+            await self._requeue(claimed, outcome)
+            return
+        await self.ctx.store.finish_job(claimed.id, status=outcome.status, note=outcome.note)
 
-    async def _run_flow(self, job: Job, reply: ThreadReply) -> tuple[FinalStatus, str]:
-        """Run the job's flow; every failure ends with a short message in the thread."""
+    async def _requeue(self, job: Job, outcome: Outcome) -> None:
+        """Back to the queue; this process runs it again after the backoff (unless it stops
+        first: then the sweeper of whichever process is alive picks it up)."""
+        assert outcome.retry_in is not None
+        JOB_REQUEUES.labels(fault=outcome.fault).inc()
+        await self.ctx.store.requeue_job(
+            job.id, worker=self.worker, delay_s=outcome.retry_in, note=outcome.note
+        )
+        log.warning(
+            "job %s (%s) requeued for %.1fs: %s", job.id, job.kind, outcome.retry_in, outcome.note
+        )
+        timer = asyncio.create_task(self._run_later(job, outcome.retry_in), name=f"wait-{job.id}")
+        self._timers.add(timer)
+        timer.add_done_callback(self._timers.discard)
+
+    async def _run_later(self, job: Job, delay_s: float) -> None:
+        await asyncio.sleep(delay_s)
+        self.submit(job)
+
+    async def _run_flow(self, job: Job, reply: ThreadReply) -> Outcome:
+        """Run the job's flow; every failure ends with a short message in the thread, except
+        Slack faults, which are retried later or stop quietly (see `_slack_outcome`)."""
         try:
             await self.flows[job.kind](self.ctx, job, reply)
         except BadInput as exc:
             hint = None if exc.paste_hint else PASTE_HINT  # the message may say it already
-            await self._tell(reply, error_message(exc.user_message, hint=hint))
-            return "failed", exc.user_message
+            message = error_message(exc.user_message, hint=hint)
+            return await self._explain(job, reply, message, Outcome("failed", exc.user_message))
         except ArticlebotError as exc:
-            await self._tell(reply, error_message(exc.user_message))
-            return "failed", exc.user_message
-        except Exception:
+            message = error_message(exc.user_message)
+            return await self._explain(job, reply, message, Outcome("failed", exc.user_message))
+        except Exception as exc:
+            fault = classify(exc)
+            if fault is not None and fault.fault not in ("msg_too_long", "rejected"):
+                count_failure(fault)
+                return await self._slack_outcome(job, reply, fault)
             log.exception("job %s (%s) failed", job.id, job.kind)
             await self._tell(reply, error_message(messages.INTERNAL_ERROR))
-            return "failed", "internal error"
-        return "done", ""
+            return Outcome("failed", "internal error")
+        return Outcome("done")
+
+    async def _explain(
+        self, job: Job, reply: ThreadReply, message: RenderedMessage, outcome: Outcome
+    ) -> Outcome:
+        """Tell the user why their request failed; if Slack is what fails then, the job is
+        handled like any Slack fault (retried later), so the explanation is not lost."""
+        try:
+            await reply.finish([message])
+        except Exception as exc:
+            fault = classify(exc)
+            if fault is None or fault.fault in ("msg_too_long", "rejected"):
+                log.exception("could not post the failure message for job %s", job.id)
+                return outcome
+            count_failure(fault)
+            return await self._slack_outcome(job, reply, fault)
+        return outcome
+
+    async def _slack_outcome(self, job: Job, reply: ThreadReply, fault: SlackFault) -> Outcome:
+        """A Slack call failed for good: requeue, apologise, or stop quietly."""
+        note = f"slack {fault.fault}: {fault.error}"
+        if fault.fault == "auth":
+            log.error(
+                "Slack rejected the bot token (%s): job %s stopped. An operator must fix "
+                "SLACK_BOT_TOKEN (reinstall the app or issue a new token).",
+                fault.error,
+                job.id,
+            )
+            return Outcome("failed", note)
+        if fault.fault == "no_access":
+            log.warning("job %s stopped: cannot post in %s (%s)", job.id, job.channel, fault.error)
+            return Outcome("failed", note)
+        settings = self.ctx.settings
+        backoff = settings.slack_requeue_base_seconds * 2 ** max(0, job.attempts - 1)
+        delay = min(MAX_REQUEUE_DELAY_S, max(backoff, fault.retry_after or 0.0))
+        age = (self.ctx.store.now() - job.created_at).total_seconds()
+        if age + delay > settings.slack_job_max_age_seconds:
+            log.warning("job %s gave up after %d attempt(s): %s", job.id, job.attempts, note)
+            await self._tell(reply, error_message(messages.SLACK_TROUBLE))
+            return Outcome("failed", note)
+        return Outcome("failed", note, retry_in=delay, fault=fault.fault)
 
     async def _tell(self, reply: ThreadReply, message: RenderedMessage) -> None:
         """Best effort: the failure message itself must not raise out of the runner."""
@@ -133,6 +222,8 @@ class JobRunner:
         """Graceful shutdown: stop sweeping, let running jobs finish, hand back the rest."""
         if self._sweeper is not None:
             self._sweeper.cancel()
+        for timer in self._timers:
+            timer.cancel()  # the jobs stay pending in the store: whoever runs next takes them
         if self._tasks:
             _, pending = await asyncio.wait(set(self._tasks), timeout=timeout)
             for task in pending:

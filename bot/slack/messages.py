@@ -34,4 +34,7 @@ INTERNAL_ERROR = "Something went wrong on my side and I couldn't finish this. Pl
 RESTART_APOLOGY = (
     "Sorry, I was restarted and this request is too old to pick up again. Please ask again."
 )
+SLACK_TROUBLE = (
+    "Sorry, Slack kept failing while I worked on this, so I had to give up. Please ask again."
+)
 ANSWER_RESTARTED = "The language model failed part-way; here is the offline engine's answer:"

@@ -2,19 +2,28 @@
 
 The first message's ts is saved on the job before anything slow happens, so if the process dies
 and the job is resumed, the same message is edited: the user never gets two replies.
+
+Progress (reaction, placeholder, status edits) is best effort: its failure is logged and the
+work goes on. The result is not: if the placeholder cannot be edited, the result is posted as a
+new message (whose ts replaces the placeholder's on the job), the placeholder deleted first.
+Failures that stop the job (a transient fault whose retries ran out, no access, a bad token)
+are raised for the job runner to handle.
 """
 
 from __future__ import annotations
 
-import contextlib
+import asyncio
 import logging
 from typing import Any
 
-from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.metrics import SLACK_RETRIES
 from bot.slack.context import SlackContext
-from bot.slack.render import RenderedMessage, status_message
+from bot.slack.render import RenderedMessage, split_text, status_message
+from bot.slack.render.blocks import section
+from bot.slack.render.limits import SECTION_TEXT_CHARS
+from bot.slack.web_api import SlackFault, backoff_delay, classify, count_failure
 from bot.store.records import Job
 
 log = logging.getLogger(__name__)
@@ -23,6 +32,36 @@ WORKING_REACTION = "eyes"
 # Bot replies never unfurl links (an article link would add a large preview) and never
 # expand names into pings (link_names is never sent).
 _POST_OPTIONS: dict[str, Any] = {"unfurl_links": False, "unfurl_media": False}
+# Faults after which nothing more can be said in this channel: no point carrying on.
+STOPPING = frozenset({"no_access", "auth"})
+# How many times a message refused as `msg_too_long` is halved before giving up.
+RESPLIT_DEPTH = 3
+# Message metadata event type naming the bot's posts, so a retry can find a post that
+# went through although Slack's answer was lost.
+REPLY_EVENT = "articlebot_reply"
+
+
+def slack_fault(exc: BaseException) -> SlackFault | None:
+    """The Slack fault behind `exc`; None if it is not a Slack fault.
+
+    Failures are counted (`SLACK_FAILURES`) where they are handled, not where they are re-raised.
+    """
+    return classify(exc)
+
+
+def halved(message: RenderedMessage) -> list[RenderedMessage]:
+    """`message` as two smaller messages (Slack said `msg_too_long`): by blocks, else by text."""
+    blocks = message.blocks
+    if len(blocks) >= 2:
+        middle = len(blocks) // 2
+        return [
+            RenderedMessage(text=message.text, blocks=blocks[:middle]),
+            RenderedMessage(text=message.text, blocks=blocks[middle:]),
+        ]
+    only = blocks[0] if blocks else None
+    body = only["text"]["text"] if only and isinstance(only.get("text"), dict) else message.text
+    limit = min(SECTION_TEXT_CHARS, max(200, len(body) // 2 + 1))
+    return [RenderedMessage(text=p, blocks=[section(p)]) for p in split_text(body, limit)]
 
 
 class ThreadReply:
@@ -30,10 +69,13 @@ class ThreadReply:
         self.ctx = ctx
         self.job = job
         self.ts: str | None = job.reply_ts
+        self._posts = 0  # messages posted by this run, to name each one in its metadata
 
     @property
     def client(self) -> AsyncWebClient:
         return self.ctx.client
+
+    # --- progress: best effort ----------------------------------------------------------------
 
     async def react(self, name: str = WORKING_REACTION) -> None:
         await self._reaction("reactions_add", name)
@@ -42,26 +84,47 @@ class ThreadReply:
         await self._reaction("reactions_remove", name)
 
     async def _reaction(self, method: str, name: str) -> None:
-        """Reactions are decoration: failing to add one must not fail the job."""
+        """Reactions are decoration: failing to add or remove one never fails the job."""
         try:
             await getattr(self.client, method)(
                 channel=self.job.channel, timestamp=self.job.ts, name=name
             )
-        except SlackApiError as exc:
-            if exc.response.get("error") not in ("already_reacted", "no_reaction"):
-                log.warning("%s failed: %s", method, exc.response.get("error"))
+        except Exception as exc:
+            fault = classify(exc)
+            if fault is None:
+                raise
+            if fault.error not in ("already_reacted", "no_reaction"):
+                count_failure(fault)
+                log.warning("%s failed for job %s: %s", method, self.job.id, fault.error)
 
     async def settle_previous(self) -> None:
         """A resumed job's reply may be a stream its dead worker left open: stop it first,
         so the edit that follows is the message's final form."""
         if self.ts is None:
             return
-        with contextlib.suppress(SlackApiError):  # not a stream, or already stopped
+        try:
             await self.client.chat_stopStream(channel=self.job.channel, ts=self.ts)
+        except Exception as exc:
+            if classify(exc) is None:
+                raise
+            # not a stream, or already stopped: nothing to settle
 
     async def status(self, text: str) -> None:
-        """Show progress in the reply message, creating it if needed."""
-        await self.show(status_message(text))
+        """Show progress in the reply message, creating it if needed; best effort."""
+        await self.progress(status_message(text))
+
+    async def progress(self, message: RenderedMessage) -> None:
+        """Show a partial state; a failure is logged, unless it means the job cannot go on."""
+        try:
+            await self.show(message)
+        except Exception as exc:
+            fault = slack_fault(exc)
+            if fault is None or fault.fault in STOPPING:
+                raise
+            count_failure(fault)
+            log.warning("progress update failed for job %s: %s", self.job.id, fault.error)
+
+    # --- the result: must arrive --------------------------------------------------------------
 
     async def show(self, message: RenderedMessage) -> None:
         """Put `message` in the reply slot: edit it if it exists, else post and remember it."""
@@ -70,27 +133,167 @@ class ThreadReply:
                 channel=self.job.channel, ts=self.ts, text=message.text, blocks=message.blocks
             )
             return
-        response = await self.client.chat_postMessage(
-            channel=self.job.channel,
-            thread_ts=self.job.thread_ts,
-            text=message.text,
-            blocks=message.blocks,
-            **_POST_OPTIONS,
-        )
-        ts: str = response["ts"]  # chat.postMessage always answers with the new message's ts
-        self.ts = ts
-        await self.ctx.store.set_job_reply(self.job.id, ts)
+        await self._post_reply(message)
 
     async def finish(self, parts: list[RenderedMessage]) -> None:
         """The result: the first part replaces the reply message, the rest follow in the thread."""
         first, *rest = parts
-        await self.show(first)
+        for piece in await self._replace(first):
+            await self._post(piece)
         for part in rest:
-            await self.client.chat_postMessage(
-                channel=self.job.channel,
-                thread_ts=self.job.thread_ts,
-                text=part.text,
-                blocks=part.blocks,
-                **_POST_OPTIONS,
-            )
+            await self._post(part)
         await self.unreact()
+
+    async def _replace(self, message: RenderedMessage, depth: int = 0) -> list[RenderedMessage]:
+        """Make `message` the reply; returns pieces still to post if it had to be split."""
+        if self.ts is None:
+            return await self._post_reply(message)
+        try:
+            await self.show(message)
+            return []
+        except Exception as exc:
+            fault = slack_fault(exc)
+            if fault is None or fault.fault in STOPPING:
+                raise
+            count_failure(fault)
+            if fault.fault == "msg_too_long" and depth < RESPLIT_DEPTH:
+                first, *rest = halved(message)
+                return [*await self._replace(first, depth + 1), *rest]
+            log.warning(
+                "could not edit the reply of job %s (%s); posting the result anew",
+                self.job.id,
+                fault.error,
+            )
+        # Delete first: if the process dies before the new reply is posted, the resumed job
+        # finds the old ts gone and posts; deleting after posting could leave two results.
+        await self.delete(self.ts)
+        self.ts = None
+        return await self._post_reply(message)
+
+    async def _post_reply(self, message: RenderedMessage) -> list[RenderedMessage]:
+        """Post the reply message and save its ts on the job; pieces left if it was split."""
+        try:
+            ts = await self._send(message)
+            rest: list[RenderedMessage] = []
+        except Exception as exc:
+            fault = slack_fault(exc)
+            if fault is None or fault.fault != "msg_too_long":
+                raise
+            count_failure(fault)
+            first, *rest = halved(message)
+            ts = await self._send(first)
+        self.ts = ts
+        await self.ctx.store.set_job_reply(self.job.id, self.ts)
+        return rest
+
+    async def _post(self, message: RenderedMessage, depth: int = 0) -> None:
+        """Post one more message in the thread, split smaller if Slack finds it too long."""
+        try:
+            await self._send(message)
+        except Exception as exc:
+            fault = slack_fault(exc)
+            if fault is None or fault.fault != "msg_too_long" or depth >= RESPLIT_DEPTH:
+                raise
+            count_failure(fault)
+            for piece in halved(message):
+                await self._post(piece, depth + 1)
+
+    async def _send(self, message: RenderedMessage) -> str:
+        """Post one message in the thread; returns its ts.
+
+        The client does not repeat a post Slack may already have made (see `web_api`): each
+        post carries metadata naming it (job, run, part), and before trying again the thread
+        is searched for it, so a lost answer never turns into a duplicate message.
+        """
+        self._posts += 1
+        payload: dict[str, Any] = {
+            "job": self.job.id,
+            "run": self.job.attempts,
+            "part": self._posts,
+        }
+        metadata = {"event_type": REPLY_EVENT, "event_payload": payload}
+        settings = self.ctx.settings
+        for attempt in range(settings.slack_max_retries + 1):
+            try:
+                response = await self.client.chat_postMessage(
+                    channel=self.job.channel,
+                    thread_ts=self.job.thread_ts,
+                    text=message.text,
+                    blocks=message.blocks,
+                    metadata=metadata,
+                    **_POST_OPTIONS,
+                )
+                return str(response["ts"])
+            except Exception as exc:
+                fault = classify(exc)
+                if fault is None or not (fault.transient and fault.ambiguous):
+                    raise
+                found = await self._find_post(payload)
+                if found is not None:
+                    log.info("post of job %s went through despite %s", self.job.id, fault.error)
+                    return found
+                if attempt == settings.slack_max_retries:
+                    raise
+                SLACK_RETRIES.labels(fault=fault.fault).inc()
+                await asyncio.sleep(backoff_delay(settings.slack_retry_base_seconds, attempt))
+        raise AssertionError("unreachable: the last attempt returns or raises")
+
+    async def _thread(self) -> list[dict[str, Any]]:
+        """The thread's messages with their metadata; [] if Slack will not say."""
+        try:
+            page = await self.client.conversations_replies(
+                channel=self.job.channel,
+                ts=self.job.thread_ts,
+                include_all_metadata=True,
+                limit=1000,
+            )
+        except Exception as exc:
+            fault = classify(exc)
+            if fault is None:
+                raise
+            count_failure(fault)
+            log.warning("could not read thread of job %s: %s", self.job.id, fault.error)
+            return []
+        return [m for m in page.get("messages") or [] if isinstance(m, dict)]
+
+    async def _find_post(self, payload: dict[str, Any]) -> str | None:
+        """The ts of the bot's message in the thread carrying `payload`, if Slack has it."""
+        for found in await self._thread():
+            meta = found.get("metadata") or {}
+            if meta.get("event_type") == REPLY_EVENT and meta.get("event_payload") == payload:
+                return str(found["ts"])
+        return None
+
+    async def find_stream(self, started_with: str) -> str | None:
+        """A stream this job started although Slack's answer to chat.startStream was lost.
+
+        Streams carry no metadata: the candidate is the bot's one message, after the request,
+        that is not one of its named posts and begins with the text the stream began with.
+        """
+        key = _letters(started_with)[:24]
+        candidates = [
+            str(m["ts"])
+            for m in await self._thread()
+            if m.get("bot_id") == self.ctx.bot_id
+            and float(m.get("ts", 0)) > float(self.job.ts)
+            and (m.get("metadata") or {}).get("event_type") != REPLY_EVENT
+            and key
+            and _letters(str(m.get("text", ""))).startswith(key)
+        ]
+        return candidates[0] if len(candidates) == 1 else None
+
+    async def delete(self, ts: str) -> None:
+        """Remove a superseded message (a placeholder or a broken stream); best effort."""
+        try:
+            await self.client.chat_delete(channel=self.job.channel, ts=ts)
+        except Exception as exc:
+            fault = slack_fault(exc)
+            if fault is None:
+                raise
+            count_failure(fault)
+            log.warning("could not delete message %s of job %s: %s", ts, self.job.id, fault.error)
+
+
+def _letters(text: str) -> str:
+    """Letters and digits only: compares texts across Slack's escaping and formatting."""
+    return "".join(c for c in text.lower() if c.isalnum())

@@ -4,6 +4,10 @@ The text handed to `append` is already quote-guarded by the analysis layer (a qu
 arrives only once verified); here it is escaped so it can never ping, then shown. With the
 streaming API the quotes and notices are appended at the end; with updates the final edit
 replaces the whole message with the rendered answer.
+
+A stream that breaks (start, append or stop failing after the client's retries) stops being
+fed; the answer is then finished as one complete message: the stream message edited into the
+rendered answer, or, if that fails too, posted anew (see `ThreadReply.finish`).
 """
 
 from __future__ import annotations
@@ -12,7 +16,6 @@ import logging
 import time
 from typing import Protocol
 
-from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_chat_stream import AsyncChatStream
 
 from bot.analysis.models import AnswerResult
@@ -27,7 +30,8 @@ from bot.slack.render import (
 from bot.slack.render.blocks import section
 from bot.slack.render.limits import MARKDOWN_TEXT_CHARS, SECTION_TEXT_CHARS
 from bot.slack.render.stream import StreamLinkGuard
-from bot.slack.replies import ThreadReply
+from bot.slack.replies import STOPPING, ThreadReply, slack_fault
+from bot.slack.web_api import count_failure
 from bot.store.records import Job
 
 log = logging.getLogger(__name__)
@@ -60,6 +64,11 @@ class StreamApiOutput:
                 buffer_size=STREAM_BUFFER_CHARS,
             )
         return self._stream
+
+    @property
+    def ts(self) -> str | None:
+        """The stream message, once chat.startStream has succeeded."""
+        return self._stream.ts if self._stream is not None else None
 
     async def _remember_ts(self, stream: AsyncChatStream) -> None:
         if stream.ts and self.reply.ts != stream.ts:
@@ -104,35 +113,84 @@ class UpdateOutput:
         self._text += text
         if time.monotonic() - self._shown_at >= UPDATE_INTERVAL_S:
             self._shown_at = time.monotonic()
-            await self.reply.show(self._partial())
+            await self.reply.progress(self._partial())
 
     async def finish(self, result: AnswerResult) -> None:
         await self.reply.finish(answer_message(result, allowed_links=self.allowed))
 
 
 class FallbackOutput:
-    """Starts with the streaming API; if the workspace refuses it, continues with updates."""
+    """Starts with the streaming API; if the workspace refuses it, continues with updates.
+
+    If the stream breaks after it started, the rest of the answer is not streamed: `finish`
+    settles the stream and makes it the complete answer.
+    """
 
     def __init__(self, ctx: SlackContext, job: Job, reply: ThreadReply, allowed: list[str]) -> None:
-        self.reply, self.allowed = reply, allowed
+        self.ctx, self.job, self.reply, self.allowed = ctx, job, reply, allowed
         self.output: AnswerOutput = StreamApiOutput(ctx, job, reply, allowed)
         self._sent = ""
+        self._broken = False
+        self._lost_stream: str | None = None
+
+    def _stream_ts(self) -> str | None:
+        return self.output.ts if isinstance(self.output, StreamApiOutput) else None
+
+    def _broke(self, exc: BaseException, when: str) -> None:
+        """Note a stream failure, or raise `exc` if it is not one the answer can survive."""
+        fault = slack_fault(exc)
+        if fault is None or fault.fault in STOPPING:
+            raise exc
+        count_failure(fault)
+        log.warning("stream %s failed for job %s (%s)", when, self.job.id, fault.error)
+        self._broken = True
 
     async def append(self, text: str) -> None:
         self._sent += text
+        if self._broken:
+            return
         try:
             await self.output.append(text)
-        except SlackApiError as exc:
-            if not isinstance(self.output, StreamApiOutput) or self.reply.ts is not None:
+        except Exception as exc:
+            started = self._stream_ts() is not None or self.reply.ts is not None
+            if not isinstance(self.output, StreamApiOutput) or started:
+                self._broke(exc, "append")
+                return
+            fault = slack_fault(exc)
+            if fault is None or fault.fault in STOPPING:
                 raise
-            log.warning(
-                "streaming API unavailable (%s); using chat.update", exc.response.get("error")
-            )
+            count_failure(fault)
+            if fault.ambiguous and await self._adopt_lost_stream():
+                return
+            log.warning("streaming API unavailable (%s); using chat.update", fault.error)
             self.output = UpdateOutput(self.reply, self.allowed)
             await self.output.append(self._sent)
 
+    async def _adopt_lost_stream(self) -> bool:
+        """chat.startStream may have worked although its answer was lost: if the stream is in
+        the thread, it becomes the reply (finished by `finish`) instead of a second message."""
+        found = await self.reply.find_stream(self._sent)
+        if found is None:
+            return False
+        log.warning("stream of job %s started although Slack's answer was lost", self.job.id)
+        self._lost_stream = found
+        self._broken = True
+        return True
+
     async def finish(self, result: AnswerResult) -> None:
-        await self.output.finish(result)
+        if not self._broken:
+            try:
+                await self.output.finish(result)
+                return
+            except Exception as exc:
+                self._broke(exc, "stop")
+        stream_ts = self._stream_ts() or self._lost_stream
+        if stream_ts is not None:
+            if self.reply.ts != stream_ts:
+                self.reply.ts = stream_ts
+                await self.ctx.store.set_job_reply(self.job.id, stream_ts)
+            await self.reply.settle_previous()  # close what may still be open
+        await self.reply.finish(answer_message(result, allowed_links=self.allowed))
 
 
 def answer_output(

@@ -137,7 +137,10 @@ class SlackIntake(StoreBase):
 
     def _claimable(self, now: datetime) -> ColumnElement[bool]:
         return or_(
-            _j.c.status == "pending",
+            # A pending job's lease_until, if set, holds it back until then (requeue_job).
+            and_(
+                _j.c.status == "pending", or_(_j.c.lease_until.is_(None), _j.c.lease_until <= now)
+            ),
             and_(_j.c.status == "running", _j.c.lease_until < now),
         )
 
@@ -181,6 +184,24 @@ class SlackIntake(StoreBase):
                 update(_j)
                 .where(_j.c.id == job_id, _j.c.worker == worker, _j.c.status == "running")
                 .values(status="pending", worker=None, lease_until=None)
+            )
+
+    async def requeue_job(self, job_id: int, *, worker: str, delay_s: float, note: str) -> None:
+        """Put a running job back on the queue, to be claimed again after `delay_s` seconds
+        (a transient fault outlasted its retries; the job is retried later, not failed).
+
+        No new column: on a pending job, `lease_until` means "not before" (see `_claimable`).
+        """
+        async with self._write() as conn:
+            await conn.execute(
+                update(_j)
+                .where(_j.c.id == job_id, _j.c.worker == worker, _j.c.status == "running")
+                .values(
+                    status="pending",
+                    worker=None,
+                    note=note,
+                    lease_until=self._now() + timedelta(seconds=delay_s),
+                )
             )
 
     async def set_job_reply(self, job_id: int, reply_ts: str) -> None:

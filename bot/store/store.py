@@ -46,6 +46,7 @@ class Store:
         self.set_job_reply = self.intake.set_job_reply
         self.finish_job = self.intake.finish_job
         self.unfinished_jobs = self.intake.unfinished_jobs
+        self.requeue_job = self.intake.requeue_job
         # Which article each thread is about, and its questions and answers.
         self.get_thread = self.threads.get_thread
         self.set_thread_article = self.threads.set_thread_article

@@ -8,6 +8,11 @@ by a "smart responder" that reads the article in the prompt and answers with val
     with FakeOpenAI() as fake:
         settings = make_settings(llm_base_url=fake.base_url, llm_api_key="sk-test")
         fake.script(Reply(status=429, headers={"Retry-After": "1"}), Reply())
+
+`profile=` makes it behave like a real server (see `PROFILES`): which response formats it takes
+and with what error, whether its chat template keeps system messages, whether it honours
+`stream_options`, how many requests it serves at once (the rest queue, like llama.cpp's slots).
+`Reply(fault=...)` sends a broken reply at the wire level (see `FAULTS`).
 """
 
 from __future__ import annotations
@@ -27,11 +32,77 @@ from aiohttp import web
 from tests.fakes.background import BackgroundServer
 
 ServerMode = Literal["json_schema", "json_object_only"]
+Fault = Literal[
+    "html_page",  # HTTP 200, text/html: a proxy's error page
+    "json_cut_off",  # HTTP 200, application/json, the body ends mid-object
+    "empty_choices",  # a completion with "choices": []
+    "no_choices",  # a JSON object that is not a completion at all
+    "sse_garbled_chunk",  # a `data:` line that is not JSON, mid-stream
+    "sse_malformed_chunk",  # JSON, but "choices" is not a list of choices
+    "sse_truncated",  # the stream ends cleanly after a few chunks: no finish_reason, no [DONE]
+    "sse_connection_cut",  # the connection drops mid-stream (chunked body never terminated)
+]
+FAULTS: tuple[str, ...] = Fault.__args__  # type: ignore[attr-defined]
 
 LLAMA_CPP_REJECTION = (
     "1 validation error for ChatCompletionRequest\nresponse_format.type\n  Input should be "
     "'text' or 'json_object' [type=literal_error, input_value='json_schema', input_type=str]"
 )
+# llama-cpp-python's server (FastAPI): its ChatCompletionRequestResponseFormat is a TypedDict with
+# `type: Literal["text", "json_object"]` and an optional `schema`; the request validation error is
+# caught by its RouteErrorHandler and sent as HTTP 500 {"error": {"message": str(exc), "type":
+# "internal_server_error", "param": null, "code": null}} (llama_cpp/server/errors.py).
+LLAMA_CPP_PYTHON_REJECTION = (
+    "1 validation error:\n  {'type': 'literal_error', 'loc': ('body', 'response_format', 'type'), "
+    "'msg': \"Input should be 'text' or 'json_object'\", 'input': 'json_schema', "
+    "'ctx': {'expected': \"'text' or 'json_object'\"}}\n"
+)
+_HTML_PAGE = (
+    "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n"
+    "<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx</center>\r\n"
+    "</body>\r\n</html>\r\n"
+)
+
+
+@dataclass(frozen=True)
+class Profile:
+    """How one real server family behaves, as far as the bot can tell over the wire."""
+
+    name: str
+    json_schema: bool = True  # accepts response_format json_schema and enforces it
+    json_object_schema: bool = True  # enforces a `schema` attached to json_object
+    keeps_system: bool = True  # the chat template keeps system messages
+    stream_usage: bool = True  # honours stream_options.include_usage
+    slots: int | None = None  # requests generated at once; None = unlimited
+    raw_newlines: bool = False  # grammar-constrained output lets raw newlines into strings
+    json_object: bool = True  # accepts response_format json_object at all
+    schema_key: bool = True  # accepts (or ignores) a `schema` attached to json_object
+    rejects_system: bool = False  # the template raises on a system message (llama-server jinja)
+    error_shape: Literal["openai", "vllm", "llama_server", "llama_cpp_python"] = "openai"
+
+
+PROFILES: dict[str, Profile] = {
+    "openai": Profile("openai"),
+    # vLLM: guided decoding for json_schema; errors as {"object": "error", ...} at top level.
+    "vllm": Profile("vllm", error_shape="vllm"),
+    # Ollama's /v1: `format` from json_schema; OpenAI-style errors.
+    "ollama": Profile("ollama"),
+    # llama.cpp's llama-server: json_schema and json_object+schema both become a grammar;
+    # one slot (`-np 1`), so concurrent requests queue.
+    "llama_server": Profile("llama_server", slots=1, error_shape="llama_server"),
+    # llama-cpp-python's server with a system-less chat format (gemma): refuses json_schema,
+    # enforces json_object+schema, drops system messages, ignores stream_options, one model lock.
+    "llama_cpp_python": Profile(
+        "llama_cpp_python",
+        json_schema=False,
+        keeps_system=False,
+        stream_usage=False,
+        slots=1,
+        raw_newlines=True,
+        error_shape="llama_cpp_python",
+    ),
+}
+
 _DEFAULT_ERRORS: dict[int, tuple[str, str, str | None]] = {
     400: ("Invalid request.", "invalid_request_error", None),
     401: ("Incorrect API key provided.", "invalid_request_error", "invalid_api_key"),
@@ -62,6 +133,7 @@ class Reply:
     refusal: str | None = None
     chunk_delay: float | None = None  # per streamed chunk; None = the server's default
     stall_after_chunks: int | None = None  # streaming: send this many chunks, then hang
+    fault: Fault | None = None  # a broken reply at the wire level (see `Fault`)
 
 
 @dataclass
@@ -88,8 +160,14 @@ class FakeOpenAI(BackgroundServer):
         chunk_delay: float = 0.0,
         reject_stream_options: bool = False,
         keep_requests: bool = True,  # False for long load runs: the log would grow unbounded
+        profile: str | Profile | None = None,
     ) -> None:
         super().__init__()
+        self.profile = PROFILES[profile] if isinstance(profile, str) else profile
+        if self.profile is not None and not self.profile.json_schema:
+            mode = "json_object_only"
+        if self.profile is not None and not self.profile.stream_usage:
+            reject_stream_options = False  # ignored, not refused
         self.mode: ServerMode = mode
         self.model = model
         self.chunk_size = chunk_size
@@ -104,7 +182,10 @@ class FakeOpenAI(BackgroundServer):
         self._queue: collections.deque[Reply] = collections.deque()
         self._task_queues: dict[str, collections.deque[Reply]] = {}
         self._release: asyncio.Event | None = None
+        self._slots: asyncio.Semaphore | None = None
         self._ids = 0
+        # Requests whose client went away before the reply was complete (generation stopped).
+        self.abandoned = 0
 
     # --- control (test thread) ---------------------------------------------------------------
 
@@ -134,6 +215,8 @@ class FakeOpenAI(BackgroundServer):
 
     async def on_start(self) -> None:
         self._release = asyncio.Event()
+        if self.profile is not None and self.profile.slots:
+            self._slots = asyncio.Semaphore(self.profile.slots)
 
     async def on_stop(self) -> None:
         assert self._release is not None
@@ -161,14 +244,15 @@ class FakeOpenAI(BackgroundServer):
             self.requests.append(
                 ReceivedRequest("POST", request.path, dict(request.headers), body, task)
             )
-        with self._lock:
-            self.in_flight += 1
-            self.max_in_flight = max(self.max_in_flight, self.in_flight)
-        try:
-            return await self._answer(request, body, task)
-        finally:
+        async with self._slots if self._slots is not None else contextlib.nullcontext():
             with self._lock:
-                self.in_flight -= 1
+                self.in_flight += 1
+                self.max_in_flight = max(self.max_in_flight, self.in_flight)
+            try:
+                return await self._answer(request, body, task)
+            finally:
+                with self._lock:
+                    self.in_flight -= 1
 
     def _next_reply(self, task: str | None) -> Reply:
         with self._lock:
@@ -182,23 +266,17 @@ class FakeOpenAI(BackgroundServer):
     async def _answer(
         self, request: web.Request, body: dict[str, Any], task: str | None
     ) -> web.StreamResponse:
-        response_format = body.get("response_format") or {}
         # Validate the request before consuming a scripted reply, like a real server.
-        if self.mode == "json_object_only" and response_format.get("type") == "json_schema":
-            return _error(500, LLAMA_CPP_REJECTION, "server_error", code=500)
-        if body.get("stream") and "stream_options" in body and self.reject_stream_options:
-            return _error(
-                400,
-                "Unrecognized request argument supplied: stream_options",
-                "invalid_request_error",
-            )
+        refused = self._refusal(body)
+        if refused is not None:
+            return refused
         reply = self._next_reply(task)
         if reply.stall:
             assert self._release is not None
             await self._release.wait()
             return _error(503, "Server shutting down.", "server_error")
-        if reply.delay:
-            await self._wait(reply.delay)
+        if reply.delay and not await self._generate(request, reply.delay):
+            return web.Response(status=499)  # nobody is listening any more
         if reply.status != 200:
             message, kind, code = _DEFAULT_ERRORS.get(
                 reply.status,
@@ -211,14 +289,7 @@ class FakeOpenAI(BackgroundServer):
                 reply.error_code or code,
                 reply.headers,
             )
-        if isinstance(reply.content, dict):
-            content = json.dumps(reply.content)
-        elif isinstance(reply.content, str):
-            content = reply.content
-        else:
-            content = smart_reply(body, task)
-        if reply.refusal:
-            content = ""
+        content = "" if reply.refusal else self._content(body, task, reply)
         if reply.usage is not None:
             usage = reply.usage
         else:
@@ -231,6 +302,8 @@ class FakeOpenAI(BackgroundServer):
         }
         if body.get("stream"):
             return await self._stream(request, body, head, content, reply, usage)
+        if reply.fault is not None and not reply.fault.startswith("sse_"):
+            return _broken_completion(reply.fault, head)
         message = {
             "role": "assistant",
             "content": None if reply.refusal else content,
@@ -251,6 +324,58 @@ class FakeOpenAI(BackgroundServer):
         }
         return web.json_response(completion, headers=reply.headers)
 
+    def _refusal(self, body: dict[str, Any]) -> web.Response | None:
+        """The error a real server gives for a request it does not accept, if any."""
+        response_format = body.get("response_format") or {}
+        if self.mode == "json_object_only" and response_format.get("type") == "json_schema":
+            if self.profile is not None and self.profile.error_shape == "llama_cpp_python":
+                return _error(500, LLAMA_CPP_PYTHON_REJECTION, "internal_server_error")
+            return _error(500, LLAMA_CPP_REJECTION, "server_error", code=500)
+        profile = self.profile
+        if profile is not None:
+            refused = _profile_refusal(profile, body)
+            if refused is not None:
+                return refused
+        if body.get("stream") and "stream_options" in body and self.reject_stream_options:
+            return _error(
+                400,
+                "Unrecognized request argument supplied: stream_options",
+                "invalid_request_error",
+            )
+        return None
+
+    def _content(self, body: dict[str, Any], task: str | None, reply: Reply) -> str:
+        if isinstance(reply.content, dict):
+            return json.dumps(reply.content)
+        if isinstance(reply.content, str):
+            return reply.content
+        seen = self._as_the_model_sees_it(body)
+        content = smart_reply(seen, find_task(seen))
+        if self.profile is not None and self.profile.raw_newlines:
+            # The grammar lets a raw newline into a string, and small models like writing one.
+            content = _raw_newline_in_prose(content)
+        return content
+
+    def _as_the_model_sees_it(self, body: dict[str, Any]) -> dict[str, Any]:
+        """The request after the chat template: a template without a system role drops them."""
+        if self.profile is None or self.profile.keeps_system:
+            return body
+        kept = [m for m in body.get("messages") or [] if m.get("role") != "system"]
+        return {**body, "messages": kept}
+
+    async def _generate(self, request: web.Request, seconds: float) -> bool:
+        """Spend `seconds` generating; stop early (and return False) if the client goes away."""
+        step = 0.02
+        waited = 0.0
+        while waited < seconds:
+            transport = request.transport
+            if transport is None or transport.is_closing():
+                self.abandoned += 1
+                return False
+            await self._wait(min(step, seconds - waited))
+            waited += step
+        return True
+
     async def _stream(
         self,
         request: web.Request,
@@ -261,45 +386,157 @@ class FakeOpenAI(BackgroundServer):
         usage: tuple[int, ...],
     ) -> web.StreamResponse:
         headers = {"Content-Type": "text/event-stream", "Cache-Control": "no-cache"}
+        if reply.fault in ("html_page", "json_cut_off", "empty_choices", "no_choices"):
+            return _broken_completion(reply.fault, head)
         response = web.StreamResponse(status=200, headers={**headers, **reply.headers})
         await response.prepare(request)
         with_usage = bool((body.get("stream_options") or {}).get("include_usage"))
+        if self.profile is not None and not self.profile.stream_usage:
+            with_usage = False  # llama-cpp-python ignores stream_options
         delay = self.chunk_delay if reply.chunk_delay is None else reply.chunk_delay
-
-        def chunk(delta: dict[str, Any], finish: str | None = None) -> dict[str, Any]:
-            data: dict[str, Any] = {
-                **head,
-                "object": "chat.completion.chunk",
-                "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
-            }
-            if with_usage:
-                data["usage"] = None
-            return data
-
-        events = [chunk({"role": "assistant", "content": ""})]
-        events += [
-            chunk({"content": content[i : i + self.chunk_size]})
-            for i in range(0, len(content), self.chunk_size)
-        ]
-        if reply.refusal:
-            events.append(chunk({"refusal": reply.refusal}))
-        events.append(chunk({}, reply.finish_reason))
-        if with_usage:
-            events.append(
-                {**head, "object": "chat.completion.chunk", "choices": [], "usage": _usage(usage)}
-            )
+        events = _stream_events(head, content, reply, usage, self.chunk_size, with_usage)
         try:
             for sent, event in enumerate(events):
                 if reply.stall_after_chunks is not None and sent >= reply.stall_after_chunks:
                     await self._wait(3600)  # until the server stops: a mid-stream hang
-                if delay:
-                    await self._wait(delay)
+                if delay and not await self._generate(request, delay):
+                    return response
+                if reply.fault is not None and sent == 3:
+                    return await _break_stream(response, reply.fault, request)
                 await response.write(f"data: {json.dumps(event)}\n\n".encode())
             await response.write(b"data: [DONE]\n\n")
             await response.write_eof()
         except (ConnectionError, RuntimeError):
-            pass  # the client went away (e.g. it timed out)
+            self.abandoned += 1  # the client went away (e.g. it timed out or was cancelled)
         return response
+
+
+def _profile_refusal(profile: Profile, body: dict[str, Any]) -> web.Response | None:
+    """What stricter or older servers refuse (checked after the json_schema refusal)."""
+    response_format = body.get("response_format") or {}
+    kind = response_format.get("type")
+    if kind == "json_object" and not profile.json_object:
+        return _shaped_error(
+            profile, 400, "response_format: 'json_object' is not supported by this server"
+        )
+    if kind == "json_object" and "schema" in response_format and not profile.schema_key:
+        return _shaped_error(
+            profile, 400, "Unrecognized request argument supplied: response_format.schema"
+        )
+    roles = {m.get("role") for m in body.get("messages") or []}
+    if profile.rejects_system and "system" in roles:
+        # llama-server with --jinja and a template that raises (gemma's): HTTP 500.
+        return _shaped_error(profile, 500, "System role not supported")
+    return None
+
+
+def _shaped_error(profile: Profile, status: int, message: str) -> web.Response:
+    """An error body in the shape this server family uses."""
+    kind = "invalid_request_error" if status < 500 else "server_error"
+    if profile.error_shape == "vllm":
+        payload: dict[str, Any] = {
+            "object": "error",
+            "message": message,
+            "type": "BadRequestError" if status < 500 else "InternalServerError",
+            "param": None,
+            "code": status,
+        }
+        return web.json_response(payload, status=status)
+    if profile.error_shape == "llama_server":
+        return web.json_response(
+            {"error": {"code": status, "message": message, "type": kind}}, status=status
+        )
+    if profile.error_shape == "llama_cpp_python":
+        kind = "internal_server_error"
+        status = 500  # its RouteErrorHandler sends every unexpected error as 500
+    return _error(status, message, kind)
+
+
+def _stream_events(
+    head: dict[str, Any],
+    content: str,
+    reply: Reply,
+    usage: tuple[int, ...],
+    chunk_size: int,
+    with_usage: bool,
+) -> list[dict[str, Any]]:
+    def chunk(delta: dict[str, Any], finish: str | None = None) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            **head,
+            "object": "chat.completion.chunk",
+            "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
+        }
+        if with_usage:
+            data["usage"] = None
+        return data
+
+    events = [chunk({"role": "assistant", "content": ""})]
+    events += [
+        chunk({"content": content[i : i + chunk_size]}) for i in range(0, len(content), chunk_size)
+    ]
+    if reply.refusal:
+        events.append(chunk({"refusal": reply.refusal}))
+    events.append(chunk({}, reply.finish_reason))
+    if with_usage:
+        events.append(
+            {**head, "object": "chat.completion.chunk", "choices": [], "usage": _usage(usage)}
+        )
+    return events
+
+
+async def _break_stream(
+    response: web.StreamResponse, fault: str, request: web.Request
+) -> web.StreamResponse:
+    """Mid-stream faults, after a few good chunks."""
+    if fault == "sse_garbled_chunk":
+        await response.write(b'data: {"id": "chatcmpl-x", "choices": [{"delta": {"cont\n\n')
+    elif fault == "sse_malformed_chunk":
+        await response.write(b'data: {"id": "chatcmpl-x", "choices": "overloaded"}\n\n')
+    elif fault == "sse_connection_cut":
+        if request.transport is not None:
+            request.transport.close()  # chunked body never terminated
+        return response
+    # sse_truncated, and after the broken chunk: the server ends the body, no finish, no [DONE].
+    await response.write_eof()
+    return response
+
+
+def _broken_completion(fault: str, head: dict[str, Any]) -> web.Response:
+    """Non-streamed faults: HTTP 200 bodies that are not a well-formed completion."""
+    if fault == "html_page":
+        return web.Response(status=200, text=_HTML_PAGE, content_type="text/html")
+    if fault == "json_cut_off":
+        whole = json.dumps({**head, "object": "chat.completion", "choices": []})
+        return web.Response(
+            status=200, text=whole[: len(whole) // 2], content_type="application/json"
+        )
+    if fault == "empty_choices":
+        return web.json_response({**head, "object": "chat.completion", "choices": []})
+    return web.json_response({"status": "ok", "detail": "queued"})  # no_choices
+
+
+def _raw_newline_in_prose(content: str) -> str:
+    """Break the first sentence-like string value with a raw newline (invalid strict JSON)."""
+    try:
+        value = json.loads(content)
+    except ValueError:
+        return content
+
+    def first_prose(node: Any) -> bool:
+        if isinstance(node, dict):
+            for key, item in node.items():
+                if isinstance(item, str) and len(item.split()) >= 5:
+                    node[key] = item.replace(" ", "\n", 1)
+                    return True
+                if first_prose(item):
+                    return True
+        elif isinstance(node, list):
+            return any(first_prose(item) for item in node)
+        return False
+
+    if not first_prose(value):
+        return content
+    return json.dumps(value, ensure_ascii=False).replace("\\n", "\n", 1)
 
 
 def _error(
@@ -345,8 +582,13 @@ def _all_text(body: dict[str, Any]) -> str:
     return "\n".join(_text_of(m) for m in body.get("messages") or [])
 
 
-def _system_texts(body: dict[str, Any]) -> list[str]:
-    return [_text_of(m) for m in body.get("messages") or [] if m.get("role") == "system"]
+def _instruction_texts(body: dict[str, Any]) -> list[str]:
+    """Where the client may put the JSON instruction: system messages, or the first user
+    message when the rules travel there (LLM_SYSTEM_ROLE=user)."""
+    messages = body.get("messages") or []
+    texts = [_text_of(m) for m in messages if m.get("role") == "system"]
+    first_user = next((m for m in messages if m.get("role") == "user"), None)
+    return texts + ([_text_of(first_user)] if first_user is not None else [])
 
 
 def find_task(body: dict[str, Any]) -> str | None:
@@ -356,7 +598,7 @@ def find_task(body: dict[str, Any]) -> str | None:
         name = (response_format.get("json_schema") or {}).get("name")
         if name:
             return str(name)
-    for text in _system_texts(body):
+    for text in _instruction_texts(body):
         match = _SCHEMA_NAME.search(text)
         if match:
             return match.group(1)
@@ -369,7 +611,9 @@ def find_schema(body: dict[str, Any]) -> dict[str, Any] | None:
     if response_format.get("type") == "json_schema":
         schema = (response_format.get("json_schema") or {}).get("schema")
         return schema if isinstance(schema, dict) else None
-    for text in _system_texts(body):
+    if isinstance(response_format.get("schema"), dict):  # json_object + schema (llama.cpp)
+        return response_format["schema"]
+    for text in _instruction_texts(body):
         match = _SCHEMA_NAME.search(text)
         if match:
             try:

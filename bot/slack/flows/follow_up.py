@@ -28,6 +28,10 @@ async def run_answer(
     await reply.react()
     await reply.settle_previous()
     turns = await ctx.store.get_turns(job.channel, job.thread_ts, limit=TURNS)
+    # A re-run (requeued after a Slack fault, or resumed) may find its own turn recorded already.
+    recorded = job.attempts > 1 and bool(turns) and turns[-1].question == question
+    if recorded:
+        turns = turns[:-1]
     output = answer_output(ctx, job, reply, allowed_links=[article.url] if article.url else [])
     done: AnswerDone | None = None
     async for event in ctx.runtime.analyzer.answer_stream(
@@ -39,15 +43,17 @@ async def run_answer(
             done = event
     assert done is not None
     result = done.result
+    # The turn is the thread's memory: recorded before delivery, so Slack trouble cannot lose it.
+    if not recorded:
+        await ctx.store.add_turn(
+            job.channel,
+            job.thread_ts,
+            question=question,
+            answer=result.answer.answer,
+            content_hash=article.content_hash,
+        )
+    await record_usage(ctx, job, "answer", result.usage)
     if done.restarted:
         await output.append(f"\n\n_{messages.ANSWER_RESTARTED}_\n\n{result.answer.answer}")
     await output.finish(result)
     await reply.unreact()
-    await ctx.store.add_turn(
-        job.channel,
-        job.thread_ts,
-        question=question,
-        answer=result.answer.answer,
-        content_hash=article.content_hash,
-    )
-    await record_usage(ctx, job, "answer", result.usage)

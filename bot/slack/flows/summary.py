@@ -70,4 +70,9 @@ async def run_summary(
     await record_usage(ctx, job, "summary", result.usage)
     if payload.switch:
         notes.insert(0, messages.SWITCHED)
+    placeholder = reply.ts
     await reply.finish(summary_message(article, result, read_note=" ".join(notes) or None))
+    if reply.ts != placeholder:  # the result had to be posted as a new message
+        await ctx.store.set_thread_article(
+            job.channel, job.thread_ts, content_hash=article.content_hash, summary_ts=reply.ts
+        )

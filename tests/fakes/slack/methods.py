@@ -101,6 +101,9 @@ class OtherMethods:
         if not thread or thread[0].ts != thread_ts:
             raise SlackError("thread_not_found")
         shown = [self._shown(m) for m in _in_range(thread, params)]
+        if not _truthy(params.get("include_all_metadata")):
+            for message in shown:  # Slack returns message metadata only when asked
+                message.pop("metadata", None)
         return _page(shown, params, default_limit=1000)
 
     def history(self, params: Params) -> dict[str, Any]:
@@ -223,3 +226,8 @@ def _decode_cursor(cursor: Any) -> int:
     if prefix != "offset":
         raise ValueError(cursor)
     return int(number)
+
+
+def _truthy(value: Any) -> bool:
+    """A boolean argument as Slack reads it from JSON, a form or a query string."""
+    return value is True or str(value).lower() in ("1", "true")

@@ -24,7 +24,7 @@ from typing import Any, TypeVar
 from aiohttp import web
 
 from tests.fakes.background import BackgroundServer
-from tests.fakes.slack import events
+from tests.fakes.slack import events, faults
 from tests.fakes.slack.chat import ChatMethods
 from tests.fakes.slack.files import AuthFailure, Download, FileRegistry
 from tests.fakes.slack.methods import OtherMethods
@@ -127,6 +127,23 @@ class FakeSlack(BackgroundServer):
     def fail_next(self, method: str, error: str, times: int = 1, status: int = 200) -> None:
         """The next `times` calls of `method` answer `{"ok": false, "error": error}`."""
         self.web_api.inject(method, times=times, status=status, body={"ok": False, "error": error})
+
+    def inject_fault(self, method: str, fault: str, times: int = 1, retry_after: int = 1) -> None:
+        """The next `times` calls of `method` fail with `fault` (see `faults.py`): `http_429`,
+        `http_500`, `http_503`, `connection_reset`, `lost_response` (done, but the answer never
+        arrives), or any Slack error code (`ok: false`)."""
+        if fault == "http_429":
+            self.rate_limit(method, times=times, retry_after=retry_after)
+        elif fault == "http_500":
+            self.web_api.inject(method, times=times, status=500, body=faults.SERVER_ERROR_PAGE)
+        elif fault == "http_503":
+            self.fail_next(method, "service_unavailable", times=times, status=503)
+        elif fault == "connection_reset":
+            self.web_api.inject(method, times=times, reset=True)
+        elif fault == "lost_response":
+            self.web_api.inject(method, times=times, lost=True)
+        else:
+            self.fail_next(method, fault, times=times)
 
     # --- message store ------------------------------------------------------------------------
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 import collections
 import contextlib
 import json
+import socket
+import struct
 import threading
 import time
 from collections.abc import Callable
@@ -48,8 +50,10 @@ class Call:
 class _Injected:
     remaining: int
     status: int
-    body: dict[str, Any]
+    body: dict[str, Any] | str
     headers: dict[str, str]
+    reset: bool = False  # drop the connection (TCP RST) instead of answering
+    lost: bool = False  # do the work, then drop the connection: the answer is lost
 
 
 class WebApi:
@@ -70,14 +74,18 @@ class WebApi:
         method: str,
         *,
         times: int,
-        status: int,
-        body: dict[str, Any],
+        status: int = 200,
+        body: dict[str, Any] | str | None = None,
         headers: dict[str, str] | None = None,
+        reset: bool = False,
+        lost: bool = False,
     ) -> None:
-        """Answer the next `times` calls of `method` with this response instead of handling them."""
+        """Answer the next `times` calls of `method` with this response instead of handling them
+        (a `str` body is sent as an HTML page); `reset` drops the connection unanswered;
+        `lost` handles the call as usual, then drops the connection before answering."""
         with self._lock:
             queue = self._injected.setdefault(method, collections.deque())
-            queue.append(_Injected(times, status, body, headers or {}))
+            queue.append(_Injected(times, status, body or {}, headers or {}, reset, lost))
 
     async def handle(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
@@ -91,17 +99,40 @@ class WebApi:
             http_method=request.method,
             at=time.monotonic(),
         )
-        status, body, headers = self._answer(method, params, token)
+        injected = self._take_injected(method)
+        if injected is not None and injected.lost:
+            call.status, call.response = 0, self._answer(method, params, token, None)[1]
+            with self._lock:
+                self.calls.append(call)
+            _reset_connection(request)
+            raise ConnectionResetError("fake Slack lost the answer")
+        if injected is not None and injected.reset:
+            call.status = 0  # no answer at all
+            with self._lock:
+                self.calls.append(call)
+            _reset_connection(request)
+            raise ConnectionResetError("fake Slack reset the connection")
+        if injected is not None and isinstance(injected.body, str):
+            call.status = injected.status
+            with self._lock:
+                self.calls.append(call)
+            return web.Response(
+                text=injected.body,
+                status=injected.status,
+                content_type="text/html",
+                headers=injected.headers,
+            )
+        status, body, headers = self._answer(method, params, token, injected)
         call.status, call.response = status, body
         with self._lock:
             self.calls.append(call)
         return web.json_response(body, status=status, headers=headers)
 
     def _answer(
-        self, method: str, params: dict[str, Any], token: str | None
+        self, method: str, params: dict[str, Any], token: str | None, injected: _Injected | None
     ) -> tuple[int, dict[str, Any], dict[str, str]]:
-        injected = self._take_injected(method)
         if injected is not None:
+            assert isinstance(injected.body, dict)
             return injected.status, dict(injected.body), dict(injected.headers)
         if method not in self._handlers:
             return 200, {"ok": False, "error": "unknown_method", "req_method": method}, {}
@@ -124,6 +155,18 @@ class WebApi:
             if head.remaining <= 0:
                 queue.popleft()
             return head
+
+
+def _reset_connection(request: web.Request) -> None:
+    """Close the client's connection with a TCP RST (SO_LINGER 0), as a dying proxy does: the
+    client sees "Connection reset by peer" rather than an answer."""
+    transport = request.transport
+    if transport is None:
+        return
+    sock = transport.get_extra_info("socket")
+    if sock is not None:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    transport.abort()
 
 
 async def _read_params(request: web.Request) -> dict[str, Any]:
