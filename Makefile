@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 SAMPLE := samples/tidal-pilot.md
 
-.PHONY: demo test lint format install clean bench run
+.PHONY: demo test test-fast lint format install clean bench run
 
 # One stamp per install flavour, rebuilt when pyproject.toml changes.
 $(VENV)/.installed-dev: pyproject.toml
@@ -19,13 +19,19 @@ demo: install
 	$(BIN)/articlebot summarize $(SAMPLE)
 	$(BIN)/articlebot ask $(SAMPLE) "Who voted against the pilot, and why?"
 
-test: install
-	$(BIN)/ruff check bot tests bench
+# CI runs `make test`: every static check, then the whole suite.
+test: lint
 	$(BIN)/python -m pytest
 
+# Quick feedback while working: everything but the end-to-end tests marked `slow`.
+test-fast: install
+	$(BIN)/python -m pytest -m "not slow" -q
+
+# Static checks: ruff (incl. the C90 complexity cap), formatting, mypy --strict on bot/.
 lint: install
 	$(BIN)/ruff check bot tests bench
 	$(BIN)/ruff format --check bot tests bench
+	$(BIN)/mypy
 
 format: install
 	$(BIN)/ruff check --fix bot tests bench

@@ -82,15 +82,20 @@ async def wait_healthy(url: str, deadline: float) -> None:
     raise SystemExit("the bot did not become healthy")
 
 
+def _serve_articles(web: ArticleServer, count: int) -> None:
+    """One distinct article per mention, so no two jobs share a cache entry."""
+    for i in range(count):
+        body = (
+            f"<html><body><article><h1>Load test {i}</h1>"
+            + "".join(f"<p>Report {i}. {p}</p>" for p in SAMPLE.split("\n\n")[2:])
+            + "</article></body></html>"
+        )
+        web.add(f"/load/{i}", body, content_type="text/html; charset=utf-8")
+
+
 async def run(args: argparse.Namespace) -> None:
     with FakeSlack() as slack, FakeOpenAI(keep_requests=False) as llm, ArticleServer() as web:
-        for i in range(args.mentions):
-            body = (
-                f"<html><body><article><h1>Load test {i}</h1>"
-                + "".join(f"<p>Report {i}. {p}</p>" for p in SAMPLE.split("\n\n")[2:])
-                + "</article></body></html>"
-            )
-            web.add(f"/load/{i}", body, content_type="text/html; charset=utf-8")
+        _serve_articles(web, args.mentions)
         replies = [Reply(delay=args.latency) for _ in range(args.mentions)]
         llm.script_for("summary", *replies)
         llm.script_for("actors", *replies)

@@ -19,7 +19,15 @@ class ArticlebotError(Exception):
 
 
 class BadInput(ArticlebotError):
-    """The source cannot be turned into an article (unreadable, blocked, empty...)."""
+    """The source cannot be turned into an article (unreadable, blocked, empty...).
+
+    `paste_hint=True` when pasting the text is the way round the problem (a paywall, a binary
+    file, a scan): the message then ends with PASTE_HINT, and the Slack reply adds no second one.
+    """
+
+    def __init__(self, user_message: str, *, paste_hint: bool = False) -> None:
+        super().__init__(f"{user_message} {PASTE_HINT}" if paste_hint else user_message)
+        self.paste_hint = paste_hint
 
 
 class BlockedAddress(BadInput):

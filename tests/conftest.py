@@ -12,6 +12,18 @@ from bot.llm.protocol import KNOWN_SERVERS
 
 _PREFIXES = ("LLM_", "OPENAI_", "SLACK_", "FETCH_", "QA_", "ARTICLE_", "DATA_DIR", "DATABASE_URL")
 
+# End-to-end tests that start the bot or `articlebot` as a subprocess: seconds each, so
+# `make test-fast` (-m "not slow") leaves them to `make test`. Single slow tests elsewhere
+# carry @pytest.mark.slow themselves.
+_SLOW_PATHS = ("tests/slack/", "tests/test_cli.py", "tests/test_eval_cli.py")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    root = config.rootpath
+    for item in items:
+        if item.path.relative_to(root).as_posix().startswith(_SLOW_PATHS):
+            item.add_marker(pytest.mark.slow)
+
 
 @pytest.fixture(autouse=True)
 def _isolated_environment(monkeypatch: pytest.MonkeyPatch) -> None:

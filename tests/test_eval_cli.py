@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli.progress import Progress
 from bot.eval.cli import cmd_eval
+from bot.progress import Progress
 from bot.runtime import Runtime
 from tests.fakes.openai_server import FakeOpenAI, Reply
 from tests.shared_data import QA_DIR, requires_shared

@@ -21,7 +21,7 @@ from ipaddress import ip_address
 from pathlib import Path
 from typing import NamedTuple
 
-import httpx
+import httpx2
 import pypdf
 import pytest
 
@@ -92,20 +92,20 @@ def _loopback(host: str) -> bool:
         return False
 
 
-class RecordingTransport(httpx.AsyncBaseTransport):
-    """Real connections through httpx, remembering where each one was opened.
+class RecordingTransport(httpx2.AsyncBaseTransport):
+    """Real connections through httpx2, remembering where each one was opened.
 
     A second line of defence for the test suite: if the guard under test ever regressed, a
     connection to anything but loopback fails the test here instead of leaving the machine.
     """
 
-    def __init__(self, inner: httpx.AsyncBaseTransport | None = None) -> None:
-        self.inner = inner or httpx.AsyncHTTPTransport(
-            limits=httpx.Limits(max_keepalive_connections=0)
+    def __init__(self, inner: httpx2.AsyncBaseTransport | None = None) -> None:
+        self.inner = inner or httpx2.AsyncHTTPTransport(
+            limits=httpx2.Limits(max_keepalive_connections=0)
         )
         self.connections: list[Connection] = []
 
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+    async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
         sni = request.extensions.get("sni_hostname")
         self.connections.append(Connection(request.url.host, request.headers.get("host"), sni))
         if not _loopback(request.url.host):
@@ -116,13 +116,13 @@ class RecordingTransport(httpx.AsyncBaseTransport):
         await self.inner.aclose()
 
 
-class RefusingTransport(httpx.AsyncBaseTransport):
+class RefusingTransport(httpx2.AsyncBaseTransport):
     """Any connection attempt fails the test, and none reaches the network."""
 
     def __init__(self) -> None:
         self.attempts: list[str] = []
 
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+    async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
         self.attempts.append(str(request.url))
         raise AssertionError(f"connection attempted to {request.url}")
 
@@ -862,10 +862,10 @@ def tls_server(tls_files) -> Iterator[tuple[ArticleServer, list[str]]]:
 
 
 def trusting_transport(tls_files: TLSFiles) -> RecordingTransport:
-    """The test CA stands in for the public trust store; the rest is httpx's real transport."""
+    """The test CA stands in for the public trust store; the rest is httpx2's real transport."""
     verify = ssl.create_default_context(cafile=str(tls_files.ca))
     return RecordingTransport(
-        httpx.AsyncHTTPTransport(verify=verify, limits=httpx.Limits(max_keepalive_connections=0))
+        httpx2.AsyncHTTPTransport(verify=verify, limits=httpx2.Limits(max_keepalive_connections=0))
     )
 
 

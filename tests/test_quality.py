@@ -119,6 +119,7 @@ def test_check_words() -> None:
 
 
 @requires_shared
+@pytest.mark.slow  # extracts every benchmark article
 def test_no_benchmark_article_is_rejected() -> None:
     """All 181 benchmark pages are real articles: the gate must let every one through."""
     rejected = []

@@ -228,6 +228,7 @@ async def test_concurrent_deliveries_create_exactly_one_job(db_url: str, same_ke
             await s.close()
 
 
+@pytest.mark.slow  # starts processes
 def test_concurrent_processes_create_exactly_one_job(db_url: str, tmp_path: Path) -> None:
     """Separate OS processes on the same database: still exactly one job."""
     asyncio.run(_close(Store.open(db_url)))  # schema first, so racers only do intake

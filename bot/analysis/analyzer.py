@@ -10,9 +10,10 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import AsyncIterator, Sequence
+from typing import Protocol
 
-from bot.analysis.answer import LLMAnswerer, choose_context
 from bot.analysis.grounding import ground_answer
+from bot.analysis.llm_answer import LLMAnswerer, choose_context
 from bot.analysis.models import (
     AnswerDelta,
     AnswerDone,
@@ -32,7 +33,6 @@ from bot.ingest.article import Article
 from bot.llm.client import LLMClient
 from bot.metrics import OFFLINE_FALLBACKS
 from bot.prompts import PromptLibrary, default_library
-from bot.store.store import Store
 from bot.tokens import count_tokens
 
 log = logging.getLogger(__name__)
@@ -51,6 +51,14 @@ def fallback_notice(error: LLMError) -> str:
     )
 
 
+class ResultStore(Protocol):
+    """Where finished results are cached (the store's result cache); analysis needs only this."""
+
+    async def get_result(self, key: str) -> str | None: ...
+
+    async def put_result(self, key: str, value: str) -> None: ...
+
+
 def _reason(error: LLMError) -> str:
     return error.user_message.rstrip(".")
 
@@ -63,7 +71,7 @@ class Analyzer:
         settings: Settings,
         *,
         llm: LLMClient | None = None,
-        store: Store | None = None,
+        store: ResultStore | None = None,
         prompts: PromptLibrary | None = None,
     ) -> None:
         self.settings = settings

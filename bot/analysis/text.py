@@ -115,9 +115,10 @@ def normalize_with_offsets(text: str) -> tuple[str, list[int], list[int]]:
     if all(len(p) == 1 and not unicodedata.combining(c) for c, p in pieces.items()):
         # Every character maps to one character (curly quotes, dashes, accents...): translate
         # in C, and keep the identity map unless whitespace has to be collapsed.
-        out = text.translate(str.maketrans(pieces))
-        if out == out.strip() and "  " not in out:
-            return out, *identity
+        table: dict[str, str | int | None] = dict(pieces)
+        translated = text.translate(str.maketrans(table))
+        if translated == translated.strip() and "  " not in translated:
+            return translated, *identity
     out: list[str] = []
     starts: list[int] = []
     ends: list[int] = []

@@ -31,13 +31,13 @@ from bot.analysis.models import (
     SummaryResult,
     Turn,
 )
-from bot.cli import render
-from bot.cli.progress import Progress
+from bot.cli import output
 from bot.config import Settings, SettingsError, load_settings
 from bot.errors import ArticlebotError, BadInput
 from bot.eval.cli import add_eval_parser, cmd_eval
 from bot.ingest.article import Article
 from bot.logs import configure_logging
+from bot.progress import Progress
 from bot.runtime import Runtime
 
 EXIT_OK, EXIT_FAILURE, EXIT_BAD_INPUT = 0, 1, 2
@@ -115,9 +115,9 @@ async def cmd_summarize(runtime: Runtime, args: argparse.Namespace, progress: Pr
     progress.clear()
     _note_fallback(result)
     if args.json:
-        print(json.dumps(render.summary_json(article, result), ensure_ascii=False, indent=2))
+        print(json.dumps(output.summary_json(article, result), ensure_ascii=False, indent=2))
     else:
-        print(render.summary_text(article, result))
+        print(output.summary_text(article, result))
 
 
 async def _answer(
@@ -145,10 +145,10 @@ async def _answer(
                 sys.stdout.write(f"\n[{RESTARTED}]\n{result.answer.answer}")
     _note_fallback(result)
     if stream:
-        footer = render.answer_footer(result)
+        footer = output.answer_footer(result)
         print(f"\n{footer}" if footer else "")
     else:
-        print(json.dumps(render.answer_json(result), ensure_ascii=False, indent=2))
+        print(json.dumps(output.answer_json(result), ensure_ascii=False, indent=2))
     return Turn(question=question, answer=result.answer.answer)
 
 
@@ -165,7 +165,7 @@ async def cmd_chat(runtime: Runtime, args: argparse.Namespace, progress: Progres
     )
     progress.clear()
     _note_fallback(result)
-    print(render.summary_text(article, result))
+    print(output.summary_text(article, result))
     print("\nAsk a question about the article (empty line or Ctrl-D to quit).")
     turns: list[Turn] = []
     while True:
@@ -215,7 +215,7 @@ def main(argv: list[str] | None = None) -> int:
     configure_logging(logging.INFO if args.verbose else logging.ERROR)
     try:
         settings = load_settings()
-        level = logging.INFO if args.verbose else logging.ERROR
+        level: str | int = logging.INFO if args.verbose else logging.ERROR
         if args.command == "run":
             level = logging.DEBUG if args.verbose else settings.log_level
         configure_logging(level, secrets=settings.secret_values())

@@ -8,7 +8,6 @@ from typing import Any
 
 from bot.analysis.analyzer import Analyzer
 from bot.analysis.models import EngineName
-from bot.cli.progress import Progress
 from bot.errors import ArticlebotError, BadInput
 from bot.eval.dataset import load_dataset
 from bot.eval.metrics import Metrics, compute_metrics
@@ -22,6 +21,7 @@ from bot.eval.report import (
     write_report,
 )
 from bot.eval.runner import run_questions
+from bot.progress import Progress
 from bot.runtime import Runtime
 
 

@@ -20,11 +20,11 @@ from email.message import Message
 from types import TracebackType
 from urllib.parse import urlsplit
 
-import httpx
+import certifi
+import httpx2
 
 from bot.config import Settings
 from bot.errors import (
-    PASTE_HINT,
     BadInput,
     BlockedAddress,
     FetchFailed,
@@ -56,7 +56,7 @@ _ACCEPT_LANGUAGE = "en-US,en;q=0.9,*;q=0.5"
 
 
 def _accept_encoding() -> str:
-    """The encodings httpx can decode here (brotli and zstd only when their packages exist)."""
+    """The encodings httpx2 can decode here (brotli and zstd only when their packages exist)."""
     codings = ["gzip", "deflate"]
     if importlib.util.find_spec("brotli") or importlib.util.find_spec("brotlicffi"):
         codings.append("br")
@@ -91,7 +91,7 @@ async def system_resolver(host: str, port: int) -> list[str]:
     return list(dict.fromkeys(str(info[4][0]) for info in infos))
 
 
-def _origin(url: httpx.URL) -> tuple[str, str, int | None]:
+def _origin(url: httpx2.URL) -> tuple[str, str, int | None]:
     return (url.scheme, url.host, url.port or _DEFAULT_PORTS.get(url.scheme))
 
 
@@ -139,8 +139,8 @@ def describe_type(mime: str) -> str:
 def _http_error(status: int) -> FetchFailed:
     if status in (401, 403, 451):
         return FetchFailed(
-            f"The site refused access (HTTP {status}); it may need a login or subscription. "
-            f"{PASTE_HINT}"
+            f"The site refused access (HTTP {status}); it may need a login or subscription.",
+            paste_hint=True,
         )
     if status == 404 or status == 410:
         return FetchFailed(f"The page was not found (HTTP {status}).")
@@ -172,12 +172,12 @@ class SafeFetcher:
         settings: Settings,
         *,
         resolver: Resolver | None = None,
-        transport: httpx.AsyncBaseTransport | None = None,
+        transport: httpx2.AsyncBaseTransport | None = None,
     ) -> None:
         self._settings = settings
         self._resolver = resolver or system_resolver
         self._allowed = settings.allowed_networks
-        self._timeout = httpx.Timeout(
+        self._timeout = httpx2.Timeout(
             connect=settings.fetch_connect_timeout,
             read=settings.fetch_read_timeout,
             write=settings.fetch_read_timeout,
@@ -189,8 +189,12 @@ class SafeFetcher:
         if transport is None:
             # No keep-alive: a pooled connection is keyed by IP, and must not be reused for
             # another hostname whose certificate it was never checked against.
-            transport = httpx.AsyncHTTPTransport(
-                retries=0, limits=httpx.Limits(max_keepalive_connections=0)
+            # Mozilla's CA list (certifi), as before: the same sites verify on every host,
+            # whatever its own trust store holds (httpx2 would use the system's by default).
+            transport = httpx2.AsyncHTTPTransport(
+                verify=ssl.create_default_context(cafile=certifi.where()),
+                retries=0,
+                limits=httpx2.Limits(max_keepalive_connections=0),
             )
         # The transport, not an AsyncClient: the client would parse every Location header
         # (crashing on odd ones), keep cookies keyed by IP, and read proxies from the
@@ -231,7 +235,7 @@ class SafeFetcher:
         """
         current = _parse_url(url)
         extra = {k: v for k, v in (headers or {}).items() if k.lower() not in _RESERVED_HEADERS}
-        jar = httpx.Cookies()
+        jar = httpx2.Cookies()
         try:
             async with asyncio.timeout(self._deadline):
                 for hop in range(self._settings.fetch_max_redirects + 1):
@@ -256,7 +260,7 @@ class SafeFetcher:
 
     # -- one hop ----------------------------------------------------------------------------------
 
-    async def _check(self, url: httpx.URL) -> list[IPAddress]:
+    async def _check(self, url: httpx2.URL) -> list[IPAddress]:
         """Every address the host stands for, all checked; raises BlockedAddress."""
         host = url.raw_host.decode("ascii")
         literal = _literal(host)
@@ -297,25 +301,25 @@ class SafeFetcher:
         return ips
 
     async def _send(
-        self, url: httpx.URL, ips: list[IPAddress], extra: Mapping[str, str], jar: httpx.Cookies
-    ) -> httpx.Response:
+        self, url: httpx2.URL, ips: list[IPAddress], extra: Mapping[str, str], jar: httpx2.Cookies
+    ) -> httpx2.Response:
         """Connect to the checked IPs in order (never the hostname) until one answers."""
         headers = {**self._base_headers, **extra, "Host": url.netloc.decode("ascii")}
-        logical = httpx.Request("GET", url)
+        logical = httpx2.Request("GET", url)
         jar.set_cookie_header(logical)
         if "cookie" in logical.headers:
             headers["Cookie"] = logical.headers["cookie"]
         extensions: dict[str, object] = {"timeout": self._timeout.as_dict()}
         if url.scheme == "https" and _literal(url.host) is None:
             extensions["sni_hostname"] = url.host  # SNI and certificate name: the hostname
-        last_error: httpx.TransportError | None = None
+        last_error: httpx2.TransportError | None = None
         for ip in ips:
-            request = httpx.Request(
+            request = httpx2.Request(
                 "GET", url.copy_with(host=str(ip)), headers=headers, extensions=extensions
             )
             try:
                 response = await self._transport.handle_async_request(request)
-            except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
+            except (httpx2.ConnectError, httpx2.ConnectTimeout) as exc:
                 if _is_tls_error(exc):
                     log.info("fetch: TLS failure for %s: %s", url.host, exc)
                     raise FetchFailed(
@@ -323,17 +327,17 @@ class SafeFetcher:
                     ) from None
                 last_error = exc
                 continue
-            except httpx.TimeoutException:
+            except httpx2.TimeoutException:
                 raise FetchFailed(_MSG_TIMEOUT) from None
-            except httpx.HTTPError as exc:
+            except httpx2.HTTPError as exc:
                 log.info("fetch: %s failed: %s", url.host, exc)
                 raise FetchFailed("The site sent a response that could not be read.") from None
             response.request = request
             jar.extract_cookies(
-                httpx.Response(response.status_code, headers=response.headers, request=logical)
+                httpx2.Response(response.status_code, headers=response.headers, request=logical)
             )
             return response
-        if isinstance(last_error, httpx.ConnectTimeout):
+        if isinstance(last_error, httpx2.ConnectTimeout):
             raise FetchFailed(_MSG_TIMEOUT)
         log.info("fetch: cannot connect to %s: %s", url.host, last_error)
         raise FetchFailed("The site could not be reached.")
@@ -341,50 +345,67 @@ class SafeFetcher:
     async def _read(
         self,
         original: str,
-        url: httpx.URL,
-        response: httpx.Response,
+        url: httpx2.URL,
+        response: httpx2.Response,
         accept: Collection[str],
     ) -> FetchedDocument:
         status = response.status_code
-        if status >= 400:
-            raise _http_error(status)
-        if not 200 <= status < 300:
-            raise FetchFailed(f"The site gave an unexpected answer (HTTP {status}).")
+        _check_status(status)
         limit = self._settings.fetch_max_bytes
         too_large = TooLarge(f"The page is larger than the {_megabytes(limit)} download limit.")
         declared = response.headers.get("content-length", "")
         if declared.strip().isdigit() and int(declared) > limit:
             raise too_large
         mime, charset = parse_content_type(response.headers.get("content-type"))
-        untyped = mime in _UNTYPED
-        if not untyped:
-            _require(mime, accept)
-        body = bytearray()
-        try:
-            async for chunk in response.aiter_bytes():
-                body += chunk
-                if len(body) > limit:
-                    raise too_large
-                if untyped and len(body) >= SNIFF_BYTES:
-                    mime = _require(sniff_type(bytes(body[:SNIFF_BYTES]), False), accept)
-                    untyped = False
-        except httpx.TimeoutException:
-            raise FetchFailed(_MSG_TIMEOUT) from None
-        except httpx.HTTPError as exc:
-            log.info("fetch: reading %s failed: %s", url.host, exc)
-            raise FetchFailed("The download was interrupted.") from None
+        known = None if mime in _UNTYPED else _require(mime, accept)
+        body, known = await _download(response, url, limit, too_large, known, accept)
         if not body:
             raise NoArticleText("The page is empty.")
-        if untyped:
-            mime = _require(sniff_type(bytes(body), True), accept)
         return FetchedDocument(
             url=original,
             final_url=str(url),
             status=status,
-            content_type=mime,
+            content_type=known or _require(sniff_type(body, True), accept),
             charset=charset,
-            body=bytes(body),
+            body=body,
         )
+
+
+def _check_status(status: int) -> None:
+    if status >= 400:
+        raise _http_error(status)
+    if not 200 <= status < 300:
+        raise FetchFailed(f"The site gave an unexpected answer (HTTP {status}).")
+
+
+async def _download(
+    response: httpx2.Response,
+    url: httpx2.URL,
+    limit: int,
+    too_large: TooLarge,
+    mime: str | None,
+    accept: Collection[str],
+) -> tuple[bytes, str | None]:
+    """The body, up to `limit` bytes, and its type.
+
+    An untyped body (`mime` None) is typed by sniffing as soon as enough bytes have arrived, so
+    a large file of the wrong kind is refused without downloading it; a body shorter than that
+    comes back still untyped, for the caller to sniff whole.
+    """
+    body = bytearray()
+    try:
+        async for chunk in response.aiter_bytes():
+            body += chunk
+            if len(body) > limit:
+                raise too_large
+            if mime is None and len(body) >= SNIFF_BYTES:
+                mime = _require(sniff_type(bytes(body[:SNIFF_BYTES]), False), accept)
+    except httpx2.TimeoutException:
+        raise FetchFailed(_MSG_TIMEOUT) from None
+    except httpx2.HTTPError as exc:
+        log.info("fetch: reading %s failed: %s", url.host, exc)
+        raise FetchFailed("The download was interrupted.") from None
+    return bytes(body), mime
 
 
 def _require(mime: str, accept: Collection[str]) -> str:
@@ -400,7 +421,7 @@ def _literal(host: str) -> IPAddress | None:
         raise BadInput(_MSG_INVALID) from None
 
 
-def _validate(url: httpx.URL) -> httpx.URL:
+def _validate(url: httpx2.URL) -> httpx2.URL:
     if url.scheme not in _DEFAULT_PORTS:
         raise BadInput("Only http and https links can be read.")
     if url.userinfo:
@@ -413,20 +434,20 @@ def _validate(url: httpx.URL) -> httpx.URL:
     return url
 
 
-def _parse_url(text: str) -> httpx.URL:
+def _parse_url(text: str) -> httpx2.URL:
     text = text.strip()
     try:
-        url = httpx.URL(text)
-    except httpx.InvalidURL:
+        url = httpx2.URL(text)
+    except httpx2.InvalidURL:
         _explain_invalid(text)
         raise BadInput(_MSG_INVALID) from None
     return _validate(url)
 
 
 def _explain_invalid(text: str) -> None:
-    """httpx rejects some numeric hosts (`0177.0.0.1`); say "blocked" if that is what they are.
+    """httpx2 rejects some numeric hosts (`0177.0.0.1`); say "blocked" if that is what they are.
 
-    Only for the error message: nothing is ever fetched from a URL httpx could not parse.
+    Only for the error message: nothing is ever fetched from a URL httpx2 could not parse.
     """
     try:
         host = urlsplit(text).hostname or ""
@@ -437,14 +458,14 @@ def _explain_invalid(text: str) -> None:
         raise BlockedAddress(_MSG_BLOCKED)
 
 
-def _parse_redirect(current: httpx.URL, location: str) -> httpx.URL:
+def _parse_redirect(current: httpx2.URL, location: str) -> httpx2.URL:
     location = location.strip()
     scheme = urlsplit(location).scheme.lower()
     if scheme and scheme not in _DEFAULT_PORTS:
         raise FetchFailed("The page redirected to a link that is not http or https.")
     try:
         following = current.join(location)
-    except httpx.InvalidURL:
+    except httpx2.InvalidURL:
         _explain_invalid(location)
         raise FetchFailed("The page redirected to an invalid address.") from None
     if following.scheme not in _DEFAULT_PORTS:

@@ -12,6 +12,7 @@ import functools
 import mimetypes
 from concurrent.futures import Executor
 from pathlib import Path
+from typing import Protocol
 
 from bot.config import Settings
 from bot.errors import BadInput, TooLarge
@@ -20,7 +21,6 @@ from bot.ingest.extract import extract_document, extract_text
 from bot.ingest.fetch import SafeFetcher
 from bot.ingest.sniff import SNIFF_BYTES, sniff_type
 from bot.ingest.urls import normalize_url
-from bot.store.store import Store
 
 _SUFFIX_TYPES = {
     ".html": "text/html",
@@ -55,13 +55,23 @@ def type_of_upload(body: bytes, name: str = "") -> str:
     return guessed or "text/plain"
 
 
+class ArticleStore(Protocol):
+    """Where loaded articles are kept (the store's article cache); ingest needs only this."""
+
+    async def get_article_for_url(
+        self, normalized_url: str, *, max_age_s: float | None = None
+    ) -> Article | None: ...
+
+    async def put_article(self, article: Article, *, normalized_url: str | None = None) -> None: ...
+
+
 class ArticleLoader:
     def __init__(
         self,
         settings: Settings,
         *,
         fetcher: SafeFetcher,
-        store: Store | None = None,
+        store: ArticleStore | None = None,
         executor: Executor | None = None,
     ) -> None:
         self.settings = settings

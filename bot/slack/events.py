@@ -43,15 +43,6 @@ class Incoming:
     def is_dm(self) -> bool:
         return self.channel_type == "im" or self.channel.startswith("D")
 
-    def to_payload(self) -> dict[str, Any]:
-        return {
-            "event_type": self.event_type,
-            "channel_type": self.channel_type,
-            "text": self.text,
-            "files": self.files,
-            "mentions_bot": self.mentions_bot,
-        }
-
 
 def _file_summary(raw: dict[str, Any]) -> dict[str, Any]:
     """What a flow needs to download a shared file, nothing else."""
@@ -59,37 +50,49 @@ def _file_summary(raw: dict[str, Any]) -> dict[str, Any]:
     return {k: raw.get(k) for k in keys if raw.get(k) is not None}
 
 
+def _str_or_none(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _person_event(
+    body: dict[str, Any], *, bot_user_id: str, bot_id: str | None
+) -> dict[str, Any] | None:
+    """The event when it is a person's new message or mention; None for anything else."""
+    event = body.get("event")
+    if not isinstance(event, dict) or event.get("type") not in ("app_mention", "message"):
+        return None
+    if event.get("subtype") not in _PERSON_SUBTYPES or event.get("hidden"):
+        return None
+    from_a_bot = event.get("bot_id") or (bot_id and event.get("bot_id") == bot_id)
+    if from_a_bot or event.get("user") == bot_user_id:
+        return None
+    return event
+
+
 def incoming_from(
     body: dict[str, Any], *, bot_user_id: str, bot_id: str | None = None
 ) -> Incoming | None:
     """Normalise an event callback body; None when the event is not a person's new message."""
-    event = body.get("event")
-    if not isinstance(event, dict):
-        return None
-    kind = event.get("type")
-    if kind not in ("app_mention", "message"):
-        return None
-    if event.get("subtype") not in _PERSON_SUBTYPES or event.get("hidden"):
+    event = _person_event(body, bot_user_id=bot_user_id, bot_id=bot_id)
+    if event is None:
         return None
     user, channel, ts = event.get("user"), event.get("channel"), event.get("ts")
-    if event.get("bot_id") or (bot_id and event.get("bot_id") == bot_id) or user == bot_user_id:
-        return None
     if not (isinstance(user, str) and isinstance(channel, str) and isinstance(ts, str)):
         return None
-    text = event.get("text") if isinstance(event.get("text"), str) else ""
+    text = _str_or_none(event.get("text")) or ""
     mentioned = set(_MENTION.findall(text))
-    thread_ts = event.get("thread_ts")
+    thread_ts = _str_or_none(event.get("thread_ts"))
     return Incoming(
-        event_type=kind,
-        event_id=body.get("event_id") if isinstance(body.get("event_id"), str) else None,
+        event_type=event["type"],
+        event_id=_str_or_none(body.get("event_id")),
         team=event.get("team") or body.get("team_id"),
         channel=channel,
         channel_type=event.get("channel_type") or ("im" if channel.startswith("D") else "channel"),
         user=user,
         ts=ts,
-        thread_ts=thread_ts if isinstance(thread_ts, str) and thread_ts != ts else None,
+        thread_ts=thread_ts if thread_ts != ts else None,
         text=text,
         files=[_file_summary(f) for f in event.get("files") or [] if isinstance(f, dict)],
-        mentions_bot=kind == "app_mention" or bot_user_id in mentioned,
+        mentions_bot=event["type"] == "app_mention" or bot_user_id in mentioned,
         mentions_others=bool(mentioned - {bot_user_id}),
     )

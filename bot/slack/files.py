@@ -26,7 +26,7 @@ def is_readable(file: dict[str, Any]) -> bool:
 async def load_file(ctx: SlackContext, file: dict[str, Any]) -> Article:
     name = str(file.get("name") or file.get("title") or "the file")
     if not is_readable(file):
-        raise BadInput(messages.UNSUPPORTED_FILE.format(name=name))
+        raise BadInput(messages.UNSUPPORTED_FILE.format(name=name), paste_hint=True)
     limit = ctx.settings.fetch_max_bytes
     if int(file.get("size") or 0) > limit:
         raise TooLarge(f"{name} is larger than the {limit // 1_000_000} MB I can read.")

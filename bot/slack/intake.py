@@ -8,29 +8,19 @@ the ack loses nothing (the runner resumes unfinished jobs at start). The store's
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any, Literal
 
-from bot.ingest.sources import parse_message
 from bot.slack import messages
 from bot.slack.context import SlackContext
 from bot.slack.events import Incoming
+from bot.slack.job_payloads import AnswerPayload, AnyPayload, NoticePayload, SummaryPayload
+from bot.slack.markup import parse_message
 from bot.store.records import Job
 
 log = logging.getLogger(__name__)
 
-JobKind = Literal["summary", "answer", "notice"]
-
-
-@dataclass(frozen=True)
-class Decision:
-    kind: JobKind
-    extra: dict[str, Any] = field(default_factory=dict)
-
-
-def notice(text: str, *, refusal: bool = False) -> Decision:
-    return Decision("notice", {"message": text, "refusal": refusal})
+# What to do with a message: the payload of the job to record (its `kind` says which flow).
+Decision = AnyPayload
 
 
 async def decide(ctx: SlackContext, inc: Incoming) -> Decision | None:
@@ -45,26 +35,28 @@ async def decide(ctx: SlackContext, inc: Incoming) -> Decision | None:
         return None  # not for us, or people talking to each other in our thread
     allowed = ctx.settings.slack_allowed_channels
     if allowed and not inc.is_dm and inc.channel not in allowed:
-        return notice(messages.NOT_IN_THIS_CHANNEL, refusal=True) if inc.mentions_bot else None
+        if not inc.mentions_bot:
+            return None
+        return NoticePayload(text=inc.text, message=messages.NOT_IN_THIS_CHANNEL, refusal=True)
     quota = ctx.settings.slack_user_quota_per_hour
     if quota:
         since = ctx.store.now() - timedelta(hours=1)
         used = await ctx.store.count_requests(user=inc.user, since=since, exclude_kinds=("notice",))
         if used >= quota:
-            return notice(messages.QUOTA_REACHED.format(quota=quota), refusal=True)
+            limit = messages.QUOTA_REACHED.format(quota=quota)
+            return NoticePayload(text=inc.text, message=limit, refusal=True)
     parsed = parse_message(inc.text, min_pasted_words=ctx.settings.min_pasted_words)
     if parsed.has_article or inc.files:
-        return Decision("summary", {"switch": owned})
-    if owned:
-        if parsed.note:
-            return Decision("answer", {"question": parsed.note})
-        return notice(messages.HELP_IN_THREAD)
-    return notice(messages.HELP)
+        fields = SummaryPayload.parsed_fields(parsed)
+        return SummaryPayload(text=inc.text, files=inc.files, switch=owned, **fields)
+    if owned and parsed.note:
+        return AnswerPayload(text=inc.text, question=parsed.note)
+    return NoticePayload(text=inc.text, message=messages.HELP_IN_THREAD if owned else messages.HELP)
 
 
 async def record(ctx: SlackContext, inc: Incoming) -> Job | None:
     """Decide and record the job; None when there is nothing to do or it was seen before."""
-    decision = await decide(ctx, inc)
+    decision = await decide(ctx, inc)  # parses the message, once
     if decision is None:
         return None
     job = await ctx.store.record_request(
@@ -72,7 +64,7 @@ async def record(ctx: SlackContext, inc: Incoming) -> Job | None:
         channel=inc.channel,
         ts=inc.ts,
         kind=decision.kind,
-        payload={**inc.to_payload(), **decision.extra},
+        payload=decision.model_dump(mode="json"),
         team=inc.team or ctx.team_id,
         user=inc.user,
         thread_ts=inc.reply_thread,

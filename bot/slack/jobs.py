@@ -113,7 +113,7 @@ class JobRunner:
         try:
             await self.flows[job.kind](self.ctx, job, reply)
         except BadInput as exc:
-            hint = None if "paste" in exc.user_message.lower() else PASTE_HINT
+            hint = None if exc.paste_hint else PASTE_HINT  # the message may say it already
             message = error_message(exc.user_message, hint=hint)
             return await self._explain(job, reply, message, Outcome("failed", exc.user_message))
         except ArticlebotError as exc:

@@ -28,10 +28,7 @@ SEVERAL_LINKS = (
     "just that link."
 )
 LINK_FAILED_NEXT = "I couldn't read {failed} ({reason}), so I read {url} instead."
-UNSUPPORTED_FILE = (
-    "I can read txt, md, html and pdf files; {name} isn't one of those. "
-    "You can paste the text instead."
-)
+UNSUPPORTED_FILE = "I can read txt, md, html and pdf files; {name} isn't one of those."
 FILE_DOWNLOAD_FAILED = "I couldn't download {name} from Slack ({reason})."
 INTERNAL_ERROR = "Something went wrong on my side and I couldn't finish this. Please try again."
 RESTART_APOLOGY = (

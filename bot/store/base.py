@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from datetime import UTC, datetime
 from typing import Generic, TypeVar
 
@@ -58,11 +58,11 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-class StoreBase:
-    """Holds the engine; reads use `_engine`, writes go through `_write()`."""
+class Database:
+    """The one engine all parts of a store share: reads, queued writes, the clock, upserts."""
 
     def __init__(self, engine: AsyncEngine, *, clock: Clock = utc_now) -> None:
-        self._engine = engine
+        self.engine = engine
         self._writer = writer(engine)
         self._clock = clock
         # SQLite has one writer at a time. Queueing this process's writers here (FIFO, no
@@ -76,7 +76,7 @@ class StoreBase:
         self._no_urgent.set()
 
     @asynccontextmanager
-    async def _write(self, *, urgent: bool = False) -> AsyncIterator[AsyncConnection]:
+    async def write(self, *, urgent: bool = False) -> AsyncIterator[AsyncConnection]:
         """A write transaction (SQLite: BEGIN IMMEDIATE, one writer of this process at a time).
 
         `urgent` writers (recording Slack requests, which Slack is waiting on) go before
@@ -106,23 +106,32 @@ class StoreBase:
                 if not self._urgent:
                     self._no_urgent.set()
 
-    @property
-    def engine(self) -> AsyncEngine:
-        return self._engine
-
     def now(self) -> datetime:
-        """The store's clock, for callers that compare against stored times (quotas, ages)."""
-        return self._now()
-
-    def _now(self) -> datetime:
         """The current time from the injected clock: tests move time instead of sleeping."""
         now = self._clock()
         if now.tzinfo is None:
             raise ValueError("the store clock must return timezone-aware datetimes")
         return now.astimezone(UTC)
 
-    def _insert(self, table: Table) -> postgresql.Insert | sqlite.Insert:
+    def insert(self, table: Table) -> postgresql.Insert | sqlite.Insert:
         """An INSERT with ON CONFLICT support (same API on both supported backends)."""
-        if self._engine.dialect.name == "postgresql":
+        if self.engine.dialect.name == "postgresql":
             return postgresql.insert(table)
         return sqlite.insert(table)
+
+
+class StoreBase:
+    """One part of the store, over the shared `Database`: reads use `_engine`, writes `_write()`."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+        self._engine = db.engine
+
+    def _write(self, *, urgent: bool = False) -> AbstractAsyncContextManager[AsyncConnection]:
+        return self._db.write(urgent=urgent)
+
+    def _now(self) -> datetime:
+        return self._db.now()
+
+    def _insert(self, table: Table) -> postgresql.Insert | sqlite.Insert:
+        return self._db.insert(table)

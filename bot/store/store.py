@@ -1,20 +1,68 @@
-"""The `Store` facade: one object the bot and CLI open at start and close at exit."""
+"""The `Store` facade: one object the bot and CLI open at start and close at exit.
+
+It holds its parts over one shared `Database` rather than inheriting them: code that needs one
+part can be handed just that part (`store.articles`, `store.intake`, `store.threads`,
+`store.usage`). The facade's methods are those parts' methods, bound once here.
+"""
 
 from __future__ import annotations
 
+from datetime import datetime
 from types import TracebackType
 
-from bot.store.base import Clock, utc_now
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.store.base import Clock, Database, utc_now
 from bot.store.cache import ArticleCache
 from bot.store.engine import create_engine, writer
-from bot.store.intake import SlackIntake
+from bot.store.job_queue import SlackIntake
 from bot.store.migrations import migrate
 from bot.store.threads import ThreadMemory
-from bot.store.usage import UsageLedger
+from bot.store.usage_ledger import UsageLedger
 
 
-class Store(ArticleCache, SlackIntake, ThreadMemory, UsageLedger):
+class Store:
     """Caches, Slack thread state, exactly-once intake, jobs and usage, on SQLite or PostgreSQL."""
+
+    def __init__(self, engine: AsyncEngine, *, clock: Clock = utc_now) -> None:
+        self.db = Database(engine, clock=clock)
+        self.articles = ArticleCache(self.db)
+        self.intake = SlackIntake(self.db)
+        self.threads = ThreadMemory(self.db)
+        self.usage = UsageLedger(self.db)
+        # Articles and results (the loader's and the analyzer's caches).
+        self.get_article = self.articles.get_article
+        self.get_article_for_url = self.articles.get_article_for_url
+        self.put_article = self.articles.put_article
+        self.get_result = self.articles.get_result
+        self.put_result = self.articles.put_result
+        # Slack requests and the jobs they become.
+        self.record_request = self.intake.record_request
+        self.count_requests = self.intake.count_requests
+        self.get_job = self.intake.get_job
+        self.claim_job = self.intake.claim_job
+        self.extend_lease = self.intake.extend_lease
+        self.release_job = self.intake.release_job
+        self.set_job_reply = self.intake.set_job_reply
+        self.finish_job = self.intake.finish_job
+        self.unfinished_jobs = self.intake.unfinished_jobs
+        self.requeue_job = self.intake.requeue_job
+        # Which article each thread is about, and its questions and answers.
+        self.get_thread = self.threads.get_thread
+        self.set_thread_article = self.threads.set_thread_article
+        self.add_turn = self.threads.add_turn
+        self.get_turns = self.threads.get_turns
+        # LLM usage per request.
+        self.record_usage = self.usage.record_usage
+        self.usage_totals = self.usage.usage_totals
+
+    @property
+    def engine(self) -> AsyncEngine:
+        return self.db.engine
+
+    def now(self) -> datetime:
+        """The store's clock, for callers that compare against stored times (quotas, ages)."""
+        return self.db.now()
 
     @classmethod
     async def open(cls, url: str, *, clock: Clock = utc_now, busy_timeout_s: float = 30.0) -> Store:
@@ -33,7 +81,7 @@ class Store(ArticleCache, SlackIntake, ThreadMemory, UsageLedger):
         return cls(engine, clock=clock)
 
     async def close(self) -> None:
-        await self._engine.dispose()
+        await self.db.engine.dispose()
 
     async def __aenter__(self) -> Store:
         return self

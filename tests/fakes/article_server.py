@@ -586,7 +586,16 @@ class ArticleServer:
             return
         if path.startswith("/bench/"):
             self._bench(handler, path.removeprefix("/bench/"))
-        elif path == "/huge":
+        elif path.startswith("/status/"):
+            self._status(handler, path.removeprefix("/status/"))
+        elif path.startswith("/redirect-chain/"):
+            self._chain(handler, path.removeprefix("/redirect-chain/"))
+        else:
+            self._fault(handler, path)
+
+    def _fault(self, handler: _Handler, path: str) -> None:
+        """The fixed pages that misbehave: too big, too slow, redirecting somewhere bad."""
+        if path == "/huge":
             handler.send_chunked(_HTML, _generated(HUGE_BYTES))
         elif path == "/huge-declared":
             handler.send_chunked(_HTML, _generated(HUGE_BYTES), length=HUGE_BYTES)
@@ -595,12 +604,8 @@ class ArticleServer:
                 handler.send_body(200, _article_html().encode())
         elif path == "/slow-body":
             handler.send_chunked(_HTML, self._stalling_body())
-        elif path.startswith("/status/"):
-            self._status(handler, path.removeprefix("/status/"))
         elif path == "/redirect-loop":
             handler.send_redirect("/redirect-loop")
-        elif path.startswith("/redirect-chain/"):
-            self._chain(handler, path.removeprefix("/redirect-chain/"))
         elif path == "/redirect-internal":
             handler.send_redirect("http://169.254.169.254/latest/meta-data/")
         elif path == "/redirect-private":

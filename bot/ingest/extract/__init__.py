@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from bot.errors import PASTE_HINT, UnsupportedContent
+from bot.errors import UnsupportedContent
 from bot.ingest.article import Article
 from bot.ingest.extract._decode import decode_bytes
 from bot.ingest.extract.html import extract_html
@@ -58,4 +58,4 @@ def extract_document(
     if mime == "text/plain":
         return extract_text(decode_bytes(body, declared=charset), kind="text", url=url)
     shown = mime or "unknown"
-    raise UnsupportedContent(f"I can't read this kind of file ({shown}). {PASTE_HINT}")
+    raise UnsupportedContent(f"I can't read this kind of file ({shown}).", paste_hint=True)

@@ -42,43 +42,57 @@ def _has_blocks(elem: _Element) -> bool:
     return any(child.tag not in _INLINE for child in elem)
 
 
-def iter_blocks(elem: _Element) -> Iterator[str]:
-    """Yield paragraph texts in document order."""
-    tag = elem.tag
-    if tag == "table":
-        for row in elem.iter("row"):
-            cells = [" ".join(_inline_text(c).split()) for c in row if c.tag == "cell"]
-            line = " | ".join(c for c in cells if c)
-            if line:
-                yield line
-        return
-    if tag == "list":
-        for item in elem:
-            if item.tag != "item":
-                yield from iter_blocks(item)
-                continue
-            yield from _split(_inline_text(item))
-            for nested in item:
-                if nested.tag in ("list", "table"):
-                    yield from iter_blocks(nested)
-        return
-    if tag in _CONTAINERS and _has_blocks(elem):
-        # Mixed content: inline runs between block children form their own paragraphs.
-        run: list[str] = [elem.text or ""]
-        for child in elem:
-            if child.tag in _INLINE:
-                run.append("\n" if child.tag == "lb" else _inline_text(child))
-            else:
-                yield from _split("".join(run))
-                run = []
-                yield from iter_blocks(child)
-            run.append(child.tail or "")
-        yield from _split("".join(run))
-        return
-    yield from _split(_inline_text(elem))
+def _table_rows(table: _Element) -> Iterator[str]:
+    """One paragraph per table row, cells joined by " | "."""
+    for row in table.iter("row"):
+        cells = [" ".join(_inline_text(c).split()) for c in row if c.tag == "cell"]
+        line = " | ".join(c for c in cells if c)
+        if line:
+            yield line
+
+
+def _nested_blocks(elem: _Element) -> Iterator[str]:
+    """Lists and tables inside an inline element, which `_inline_text` skipped."""
     for nested in elem:
         if nested.tag in ("list", "table"):
             yield from iter_blocks(nested)
+
+
+def _list_items(lst: _Element) -> Iterator[str]:
+    """One paragraph per item, then the lists and tables nested in it."""
+    for item in lst:
+        if item.tag != "item":
+            yield from iter_blocks(item)
+            continue
+        yield from _split(_inline_text(item))
+        yield from _nested_blocks(item)
+
+
+def _mixed_content(elem: _Element) -> Iterator[str]:
+    """A container with block children: inline runs between them form their own paragraphs."""
+    run: list[str] = [elem.text or ""]
+    for child in elem:
+        if child.tag in _INLINE:
+            run.append("\n" if child.tag == "lb" else _inline_text(child))
+        else:
+            yield from _split("".join(run))
+            run = []
+            yield from iter_blocks(child)
+        run.append(child.tail or "")
+    yield from _split("".join(run))
+
+
+def iter_blocks(elem: _Element) -> Iterator[str]:
+    """Yield paragraph texts in document order."""
+    if elem.tag == "table":
+        yield from _table_rows(elem)
+    elif elem.tag == "list":
+        yield from _list_items(elem)
+    elif elem.tag in _CONTAINERS and _has_blocks(elem):
+        yield from _mixed_content(elem)
+    else:
+        yield from _split(_inline_text(elem))
+        yield from _nested_blocks(elem)
 
 
 def body_paragraphs(body: _Element | None) -> list[str]:

@@ -12,7 +12,7 @@ import re
 
 from charset_normalizer import from_bytes
 
-from bot.errors import PASTE_HINT, UnsupportedContent
+from bot.errors import UnsupportedContent
 
 _BOMS = (
     (codecs.BOM_UTF8, "utf-8-sig"),
@@ -62,12 +62,12 @@ def meta_charset(data: bytes) -> str | None:
 
 
 def _binary(message: str) -> UnsupportedContent:
-    return UnsupportedContent(f"{message} {PASTE_HINT}")
+    return UnsupportedContent(message, paste_hint=True)
 
 
 def decode_bytes(data: bytes, *, declared: str | None = None, html: bool = False) -> str:
     """Decode downloaded text, raising `UnsupportedContent` when it is really binary data."""
-    text = None
+    text: str | None = None
     for bom, codec in _BOMS:
         if data.startswith(bom):
             text = _try(data, codec)
@@ -78,9 +78,9 @@ def decode_bytes(data: bytes, *, declared: str | None = None, html: bool = False
     if html:
         candidates.append(_codec(meta_charset(data)))
     candidates.append("utf-8")
-    for codec in candidates:
+    for candidate in candidates:
         if text is None:
-            text = _try(data, codec)
+            text = _try(data, candidate)
     if text is None:
         best = from_bytes(data[:65536]).best()
         text = _try(data, _codec(best.encoding)) if best is not None else None

@@ -37,7 +37,7 @@ def _words(elem: HtmlElement) -> int:
 
 
 def _main_container(root: HtmlElement) -> HtmlElement | None:
-    articles = root.xpath("//article")
+    articles = list(root.iter("article"))
     if articles:
         return max(articles, key=_words)
     scores: dict[HtmlElement, int] = {}

@@ -20,10 +20,10 @@ from trafilatura.utils import load_html
 
 from bot.ingest.article import Article
 from bot.ingest.extract._blocks import body_paragraphs
+from bot.ingest.extract._boilerplate import strip_furniture
 from bot.ingest.extract._combine import add_missing_sections
 from bot.ingest.extract._decode import decode_bytes
 from bot.ingest.extract._fallback import fallback_paragraphs, json_ld_paragraphs
-from bot.ingest.extract._furniture import strip_furniture
 from bot.ingest.extract.quality import (
     MIN_WORDS,
     PageProblem,

@@ -14,12 +14,14 @@ from __future__ import annotations
 import logging
 import re
 from collections import Counter
+from dataclasses import dataclass
 from io import BytesIO
+from typing import Literal
 
 from pypdf import PageObject, PdfReader
 from pypdf.errors import PdfReadError, PyPdfError
 
-from bot.errors import PASTE_HINT, NoArticleText, UnsupportedContent
+from bot.errors import NoArticleText, UnsupportedContent
 from bot.ingest.article import Article, clean_paragraph
 from bot.ingest.extract.quality import check_words, effective_words
 
@@ -56,14 +58,16 @@ logging.getLogger("pypdf").setLevel(logging.ERROR)  # malformed-but-readable PDF
 
 def _open(body: bytes) -> PdfReader:
     if not body.lstrip()[:5].startswith(b"%PDF"):
-        raise UnsupportedContent(f"This file is not a readable PDF. {PASTE_HINT}")
+        raise UnsupportedContent("This file is not a readable PDF.", paste_hint=True)
     try:
         reader = PdfReader(BytesIO(body))
         if reader.is_encrypted and not reader.decrypt(""):
-            raise NoArticleText(f"This PDF is password-protected, so I can't read it. {PASTE_HINT}")
+            raise NoArticleText(
+                "This PDF is password-protected, so I can't read it.", paste_hint=True
+            )
         _ = len(reader.pages)
     except _PDF_ERRORS as err:
-        raise UnsupportedContent(f"This PDF is damaged and can't be read. {PASTE_HINT}") from err
+        raise UnsupportedContent("This PDF is damaged and can't be read.", paste_hint=True) from err
     return reader
 
 
@@ -78,9 +82,9 @@ def _is_multicolumn(lines: list[str]) -> bool:
     return bool(nonblank) and side_by_side >= MULTICOLUMN_SHARE * len(nonblank)
 
 
-def _extract(page: PageObject, **options: str) -> str:
+def _extract(page: PageObject, mode: Literal["plain", "layout"] = "plain") -> str:
     try:
-        return page.extract_text(**options) or ""
+        return page.extract_text(extraction_mode=mode) or ""
     except _PDF_ERRORS:
         return ""  # one broken page should not cost the whole document
 
@@ -91,7 +95,7 @@ def _page_lines(page: PageObject) -> list[Line]:
     pypdf's layout mode keeps gaps and indents (our best paragraph signals) but interleaves
     columns, so multi-column pages use the plain mode, which follows the content stream.
     """
-    raw = _extract(page, extraction_mode="layout").split("\n")
+    raw = _extract(page, "layout").split("\n")
     if _is_multicolumn(raw):
         raw = _extract(page).split("\n")
     lines = [(clean_paragraph(line), len(line) - len(line.lstrip(" "))) for line in raw]
@@ -143,18 +147,38 @@ def _usual(values: list[int], share: float) -> int:
     return ordered[int(len(ordered) * share)] if ordered else 0
 
 
+@dataclass(frozen=True)
+class _Layout:
+    """What a usual body line looks like on these pages."""
+
+    short: float  # a line shorter than this stops well short of the usual width
+    margin: int  # the usual left indent
+
+    @classmethod
+    def of(cls, lines: list[Line]) -> _Layout:
+        body = [(text, indent) for text, indent in lines if len(text.split()) >= 4]
+        short = SHORT_LINE_RATIO * _usual([len(text) for text, _ in body], 0.8)
+        return cls(short=short, margin=_usual([indent for _, indent in body], 0.2))
+
+
+def _join_line(current: str, line: str) -> str:
+    """Append a wrapped line, undoing end-of-line hyphenation before a lowercase word."""
+    hyphen = _HYPHENATED.search(current)
+    if hyphen and line[:1].islower():
+        return current[: hyphen.end() - 1] + line
+    return f"{current} {line}" if current else line
+
+
 def rebuild_paragraphs(lines: list[Line]) -> list[str]:
     """Join hard-wrapped lines into paragraphs, undoing end-of-line hyphenation.
 
     A paragraph ends at a blank line (a vertical gap), before a bullet or a first-line indent,
     and after a line that ends a sentence or reads like a heading well short of the usual width.
     """
-    body = [(text, indent) for text, indent in lines if len(text.split()) >= 4]
-    short = SHORT_LINE_RATIO * _usual([len(text) for text, _ in body], 0.8)
-    margin = _usual([indent for _, indent in body], 0.2)
+    layout = _Layout.of(lines)
     paragraphs: list[str] = []
     current = ""
-    previous_indent = margin
+    previous_indent = layout.margin
     previous_ended = True
     for i, (line, indent) in enumerate(lines):
         if not line:
@@ -163,33 +187,34 @@ def rebuild_paragraphs(lines: list[Line]) -> list[str]:
             continue
         ends_sentence = bool(_SENTENCE_END.search(line))
         # a first-line indent, unless it is the hanging indent of a bullet's second line
-        indented = indent > margin + 1 and previous_indent <= margin + 1
+        indented = indent > layout.margin + 1 and previous_indent <= layout.margin + 1
         indented = indented and not _BULLET.match(current)
-        heading_start = previous_ended and not ends_sentence and len(line) < short
+        heading_start = previous_ended and not ends_sentence and len(line) < layout.short
         if current and (_BULLET.match(line) or indented or heading_start):
             paragraphs.append(current)
             current = ""
         previous_indent, previous_ended = indent, ends_sentence
-        hyphen = _HYPHENATED.search(current)
-        if hyphen and line[:1].islower():
-            current = current[: hyphen.end() - 1] + line
-        else:
-            current = f"{current} {line}" if current else line
+        current = _join_line(current, line)
         following = lines[i + 1][0][:1] if i + 1 < len(lines) else ""
-        heading = (
-            not ends_sentence and len(line) < short and (following.isupper() or following.isdigit())
-        )
-        if (ends_sentence and len(line) < short) or heading:
+        if _ends_paragraph(line, ends_sentence, following, layout):
             paragraphs.append(current)
             current = ""
     paragraphs.append(current)
     return [p for p in (clean_paragraph(p) for p in paragraphs) if p]
 
 
+def _ends_paragraph(line: str, ends_sentence: bool, following: str, layout: _Layout) -> bool:
+    """A short line that ends a sentence, or a short heading before a capital or a number."""
+    if len(line) >= layout.short:
+        return False
+    return ends_sentence or following.isupper() or following.isdigit()
+
+
 def _metadata(reader: PdfReader, key: str) -> str:
     """A document-information string, "" when absent or unreadable."""
     try:
-        value = (reader.metadata or {}).get(key)
+        metadata = reader.metadata
+        value = metadata.get(key) if metadata is not None else None
     except _PDF_ERRORS:
         return ""
     return clean_paragraph(str(value or ""))
@@ -212,7 +237,7 @@ def extract_pdf(body: bytes, *, url: str | None = None) -> Article:
     reader = _open(body)
     lines = _body_lines([_page_lines(page) for page in reader.pages])
     if not lines:
-        raise NoArticleText(f"This PDF has no selectable text (it may be a scan). {PASTE_HINT}")
+        raise NoArticleText("This PDF has no selectable text (it may be a scan).", paste_hint=True)
     title, paragraphs = _title(_metadata(reader, "/Title"), rebuild_paragraphs(lines))
     check_words(effective_words("\n".join(paragraphs)))
     author = _metadata(reader, "/Author") or None

@@ -14,7 +14,7 @@ from enum import StrEnum
 
 from lxml.html import HtmlElement
 
-from bot.errors import PASTE_HINT, NoArticleText
+from bot.errors import NoArticleText
 
 # Fewer words than this is not an article (a caption, an error page, a cookie notice...).
 MIN_WORDS = 40
@@ -73,7 +73,7 @@ class PageProblem(StrEnum):
     NO_TEXT = "This page has no article text I can read."
 
     def error(self) -> NoArticleText:
-        return NoArticleText(f"{self.value} {PASTE_HINT}")
+        return NoArticleText(self.value, paste_hint=True)
 
 
 def _visible_text(tree: HtmlElement) -> str:

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
-from bot.slack.flows.answer import run_answer
+from bot.slack.flows.follow_up import run_answer
 from bot.slack.flows.notice import run_notice
 from bot.slack.flows.summary import run_summary
+from bot.slack.job_payloads import AnswerPayload, NoticePayload, SummaryPayload, typed_flow
 from bot.slack.jobs import Flow
 
-FLOWS: dict[str, Flow] = {"summary": run_summary, "answer": run_answer, "notice": run_notice}
+# Each flow receives its job's payload model, validated from the stored JSON.
+FLOWS: dict[str, Flow] = {
+    "summary": typed_flow(SummaryPayload, run_summary),
+    "answer": typed_flow(AnswerPayload, run_answer),
+    "notice": typed_flow(NoticePayload, run_notice),
+}

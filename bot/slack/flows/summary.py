@@ -11,13 +11,13 @@ import logging
 
 from bot.errors import BadInput
 from bot.ingest.article import Article
-from bot.ingest.sources import ParsedMessage, parse_message
 from bot.slack import messages
 from bot.slack.context import SlackContext
 from bot.slack.files import is_readable, load_file
+from bot.slack.job_payloads import SummaryPayload
 from bot.slack.render import summary_message
 from bot.slack.replies import ThreadReply
-from bot.slack.usage import record_usage
+from bot.slack.usage_accounting import record_usage
 from bot.store.records import Job
 
 log = logging.getLogger(__name__)
@@ -26,10 +26,11 @@ MAX_LINKS_TRIED = 3
 
 
 async def _load(
-    ctx: SlackContext, job: Job, parsed: ParsedMessage, reply: ThreadReply
+    ctx: SlackContext, payload: SummaryPayload, reply: ThreadReply
 ) -> tuple[Article, list[str]]:
     """The article to summarise, and notes on how it was chosen."""
-    files = [f for f in job.payload.get("files", []) if isinstance(f, dict)]
+    parsed = payload.message
+    files = payload.files
     if files:
         readable = [f for f in files if is_readable(f)] or files
         return await load_file(ctx, readable[0]), []
@@ -53,22 +54,21 @@ async def _load(
     raise failures[0][1]
 
 
-async def run_summary(ctx: SlackContext, job: Job, reply: ThreadReply) -> None:
+async def run_summary(
+    ctx: SlackContext, job: Job, reply: ThreadReply, payload: SummaryPayload
+) -> None:
     await reply.react()
     await reply.status(messages.READING)
-    parsed = parse_message(
-        job.payload.get("text", ""), min_pasted_words=ctx.settings.min_pasted_words
-    )
-    article, notes = await _load(ctx, job, parsed, reply)
+    article, notes = await _load(ctx, payload, reply)
     await ctx.store.set_thread_article(
         job.channel, job.thread_ts, content_hash=article.content_hash, summary_ts=reply.ts
     )
     await reply.status(f"Summarising “{article.display_title}”…")
     result = await ctx.runtime.analyzer.summarize(
-        article, request=parsed.note or None, fallback=True
+        article, request=payload.note or None, fallback=True
     )
     await record_usage(ctx, job, "summary", result.usage)
-    if job.payload.get("switch"):
+    if payload.switch:
         notes.insert(0, messages.SWITCHED)
     placeholder = reply.ts
     await reply.finish(summary_message(article, result, read_note=" ".join(notes) or None))

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from typing import Any
+
+from slack_bolt.async_app import AsyncAck
 
 from bot.slack.context import SlackContext
 from bot.slack.events import incoming_from
@@ -11,9 +12,7 @@ from bot.slack.intake import record
 from bot.slack.jobs import JobRunner
 
 
-async def accept(
-    body: dict[str, Any], ack: Callable[[], Awaitable[None]], ctx: SlackContext, runner: JobRunner
-) -> None:
+async def accept(body: dict[str, Any], ack: AsyncAck, ctx: SlackContext, runner: JobRunner) -> None:
     """Record before acknowledging: once Slack hears "received", the request is in the store.
 
     If recording fails (database down), no ack is sent and Slack delivers the event again.

@@ -114,9 +114,10 @@ class LLMAnswerer:
                 completion = update.completion
                 text = completion.value.answer
             else:
-                text = update.partial.get("answer")
-                if not isinstance(text, str):
+                partial_answer = update.partial.get("answer")
+                if not isinstance(partial_answer, str):
                     continue
+                text = partial_answer
             if text.startswith(seen) and len(text) > len(seen):
                 safe = guard.feed(text[len(seen) :])
                 seen = text

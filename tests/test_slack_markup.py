@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from bot.ingest.sources import parse_message
 from bot.ingest.urls import normalize_url
+from bot.slack.markup import parse_message
 
 LONG = " ".join(["The council met on Tuesday and voted to approve the plan."] * 8)
 

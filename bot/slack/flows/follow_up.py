@@ -5,23 +5,26 @@ from __future__ import annotations
 from bot.analysis.models import AnswerDelta, AnswerDone
 from bot.slack import messages
 from bot.slack.context import SlackContext
+from bot.slack.job_payloads import AnswerPayload
 from bot.slack.render import error_message
 from bot.slack.replies import ThreadReply
 from bot.slack.streaming import answer_output
-from bot.slack.usage import record_usage
+from bot.slack.usage_accounting import record_usage
 from bot.store.records import Job
 
 # Earlier turns sent as context (the analysis layer keeps the last few and shortens them).
 TURNS = 10
 
 
-async def run_answer(ctx: SlackContext, job: Job, reply: ThreadReply) -> None:
+async def run_answer(
+    ctx: SlackContext, job: Job, reply: ThreadReply, payload: AnswerPayload
+) -> None:
     thread = await ctx.store.get_thread(job.channel, job.thread_ts)
     article = await ctx.store.get_article(thread.content_hash) if thread else None
     if article is None:
         await reply.finish([error_message(messages.ARTICLE_GONE)])
         return
-    question = str(job.payload["question"])  # the message without mentions, set at intake
+    question = payload.question
     await reply.react()
     await reply.settle_previous()
     turns = await ctx.store.get_turns(job.channel, job.thread_ts, limit=TURNS)
