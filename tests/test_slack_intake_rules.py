@@ -154,3 +154,34 @@ async def test_the_hourly_quota_refuses_and_refusals_do_not_count(context) -> No
     assert refusal.message == messages.QUOTA_REACHED.format(quota=3)
     other_user = await decide(ctx, mention(LINK, user="U0OTHER"))
     assert isinstance(other_user, SummaryPayload)
+
+
+def dm(text: str, **fields: Any) -> Incoming:
+    return message(text, channel="D0DM", channel_type="im", **fields)
+
+
+async def test_a_dm_question_is_about_the_latest_article_of_that_dm(context) -> None:
+    ctx = await context()
+    store = ctx.store
+    await store.set_thread_article("D0DM", "1700000000.000100", content_hash="a" * 64)
+    await store.set_thread_article("D0DM", "1700000000.000300", content_hash="b" * 64)
+    await store.set_thread_article(CHANNEL, "1700000000.000500", content_hash="c" * 64)
+    decision = await decide(ctx, dm("Who is Patrushev?"))
+    assert isinstance(decision, AnswerPayload) and decision.question == "Who is Patrushev?"
+    assert decision.article_thread == "1700000000.000300", "the DM's newest, not the channel's"
+    assert decision.articles_in_conversation == 2
+    # A reply under a message that has no article of its own (a help notice) counts the same.
+    in_thread = await decide(ctx, dm("And the budget?", thread_ts="1690000000.000001"))
+    assert isinstance(in_thread, AnswerPayload)
+    assert in_thread.article_thread == "1700000000.000300"
+
+
+async def test_a_dm_without_an_article_never_says_mention_me(context) -> None:
+    ctx = await context()
+    for text in ("Who is Patrushev?", "", "hello <@U0ALICE>"):
+        decision = await decide(ctx, dm(text))
+        if decision is not None:
+            assert isinstance(decision, NoticePayload)
+            assert "mention" not in decision.message.lower()
+    decision = await decide(ctx, dm("Who is Patrushev?"))
+    assert isinstance(decision, NoticePayload) and decision.message == messages.HELP_DM

@@ -51,7 +51,33 @@ async def decide(ctx: SlackContext, inc: Incoming) -> Decision | None:
         return SummaryPayload(text=inc.text, files=inc.files, switch=owned, **fields)
     if owned and parsed.note:
         return AnswerPayload(text=inc.text, question=parsed.note)
-    return NoticePayload(text=inc.text, message=messages.HELP_IN_THREAD if owned else messages.HELP)
+    if inc.is_dm and parsed.note:
+        latest = await _dm_question(ctx, inc, parsed.note)
+        if latest is not None:
+            return latest
+    return NoticePayload(text=inc.text, message=_help(inc, owned=owned))
+
+
+def _help(inc: Incoming, *, owned: bool) -> str:
+    """What to tell someone whose message the bot cannot act on (never "mention me" in a DM)."""
+    if owned:
+        return messages.HELP_IN_THREAD
+    return messages.HELP_DM if inc.is_dm else messages.HELP
+
+
+async def _dm_question(ctx: SlackContext, inc: Incoming, question: str) -> AnswerPayload | None:
+    """A DM is one conversation: a question outside an article's thread is about the DM's
+    latest article. None when the DM has none yet."""
+    threads = await ctx.store.latest_threads(inc.channel)
+    if not threads:
+        return None
+    articles = len({t.content_hash for t in threads})
+    return AnswerPayload(
+        text=inc.text,
+        question=question,
+        article_thread=threads[0].thread_ts,
+        articles_in_conversation=articles,
+    )
 
 
 async def record(ctx: SlackContext, inc: Incoming) -> Job | None:

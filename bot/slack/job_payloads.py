@@ -68,6 +68,10 @@ class AnswerPayload(JobPayload):
 
     kind: Literal["answer"] = "answer"
     question: str  # the message without mentions
+    # A DM question outside any article's thread: the thread whose article it is about (the
+    # DM's latest), and how many articles the DM has (more than one: the reply says which).
+    article_thread: str | None = None
+    articles_in_conversation: int = 1
 
 
 class NoticePayload(JobPayload):

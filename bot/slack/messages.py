@@ -12,6 +12,14 @@ HELP = (
     "Mention me with a link to an article, paste its text, or attach a file (txt, md, html, "
     "pdf), and I'll summarise it here. Then ask follow-up questions in the thread."
 )
+HELP_DM = (
+    "Send me a link to an article, paste its text, or attach a file (txt, md, html, pdf), and "
+    "I'll summarise it. Then just ask me questions about it here."
+)
+LATEST_IN_DM = (
+    "About “{title}”, the latest of the {count} articles in this conversation. To ask about "
+    "another one, reply in its thread or send its link again."
+)
 HELP_IN_THREAD = (
     "Ask me anything about the article in this thread, or share another link to switch to it."
 )

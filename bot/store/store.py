@@ -17,6 +17,7 @@ from bot.store.cache import ArticleCache
 from bot.store.engine import create_engine, writer
 from bot.store.job_queue import SlackIntake
 from bot.store.migrations import migrate
+from bot.store.recent import RecentArticles
 from bot.store.threads import ThreadMemory
 from bot.store.usage_ledger import UsageLedger
 
@@ -30,6 +31,7 @@ class Store:
         self.intake = SlackIntake(self.db)
         self.threads = ThreadMemory(self.db)
         self.usage = UsageLedger(self.db)
+        self.recent = RecentArticles(self.db)
         # Articles and results (the loader's and the analyzer's caches).
         self.get_article = self.articles.get_article
         self.get_article_for_url = self.articles.get_article_for_url
@@ -52,6 +54,7 @@ class Store:
         self.set_thread_article = self.threads.set_thread_article
         self.add_turn = self.threads.add_turn
         self.get_turns = self.threads.get_turns
+        self.latest_threads = self.recent.latest_threads
         # LLM usage per request.
         self.record_usage = self.usage.record_usage
         self.usage_totals = self.usage.usage_totals
