@@ -107,6 +107,9 @@ class Settings(BaseSettings):
     # When a call's retries run out, the job goes back to the queue after this delay
     # (doubling each time) until SLACK_JOB_MAX_AGE_SECONDS, then the user gets an apology.
     slack_requeue_base_seconds: float = Field(default=10.0, gt=0, le=600)
+    # 👍/👎 under summaries and answers: Slack's feedback buttons (`native`), plain buttons
+    # (`plain`, for workspaces or clients without them) or none (`off`).
+    slack_feedback_buttons: Literal["native", "plain", "off"] = "native"
 
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 

@@ -441,6 +441,7 @@ async def test_upgrade_from_v1_keeps_data(db_url: str) -> None:
         # v1's jobs table had no note column (v1 created today's tables, so remove it).
         await conn.execute(text("ALTER TABLE jobs DROP COLUMN note"))
         await conn.execute(text("ALTER TABLE jobs DROP COLUMN reply_ts"))
+        await conn.execute(text("DROP TABLE feedback"))  # v4 adds it
         await conn.execute(
             text(
                 'INSERT INTO jobs (kind, payload, channel, thread_ts, ts, team, "user", status,'
@@ -455,8 +456,9 @@ async def test_upgrade_from_v1_keeps_data(db_url: str) -> None:
 
     async with await Store.open(db_url) as upgraded:
         async with upgraded.engine.connect() as conn:
-            assert await conn.run_sync(current_version) == LATEST_VERSION == 3
+            assert await conn.run_sync(current_version) == LATEST_VERSION == 4
             assert {"note", "reply_ts"} <= await conn.run_sync(_columns, "jobs")
+            assert {"job_id", "user", "value", "team"} <= await conn.run_sync(_columns, "feedback")
         [old] = await upgraded.unfinished_jobs()
         assert (old.payload, old.note, old.user, old.reply_ts) == ({"k": "v"}, "", "U1", None)
         await upgraded.finish_job(old.id, status="failed", note="upgraded")
@@ -592,3 +594,21 @@ def test_urls_get_async_drivers() -> None:
     assert async_url("postgresql+asyncpg://h/db").drivername == "postgresql+asyncpg"
     with pytest.raises(ValueError, match="unsupported"):
         async_url("mysql://h/db")
+
+
+async def test_feedback_is_one_row_per_job_and_user_and_counts_per_channel_week(
+    store: Store,
+) -> None:
+    rate = dict(job_id=7, kind="answer", team="T1", channel="C1", user="U1")
+    assert await store.record_feedback(**rate, value="good") == "new"
+    assert await store.record_feedback(**rate, value="good") == "same"
+    assert await store.record_feedback(**rate, value="bad") == "changed"
+    assert await store.feedback_of(7, "U1") == "bad"
+    assert await store.feedback_of(7, "U2") is None
+    await store.record_feedback(**(rate | {"job_id": 8, "channel": "C2"}), value="good")
+    await store.record_feedback(**(rate | {"job_id": 9, "team": "T2"}), value="good")
+    weeks = {s.channel: s for s in await store.weekly_stats(team="T1")}
+    assert (weeks["C1"].good, weeks["C1"].bad) == (0, 1), "the changed click replaced the first"
+    assert (weeks["C2"].good, weeks["C2"].bad) == (1, 0)
+    everyone = {s.channel: s for s in await store.weekly_stats()}
+    assert (everyone["C1"].good, everyone["C1"].bad) == (1, 1), "T2's rating counts unscoped"

@@ -6,6 +6,7 @@
     articlebot eval DATASET [--engine E] [--limit N] [--concurrency K] [--report PATH]
     articlebot eval --redteam [--engine E] [--report PATH]
     articlebot run [--http [--port N]]
+    articlebot stats [--json] [--team T]
 
 SOURCE is a URL, a file (html, txt, md, pdf) or `-` for stdin. Exit status: 0 on success,
 2 when the source cannot be read as an article, 1 for any other failure.
@@ -32,6 +33,7 @@ from bot.analysis.models import (
     Turn,
 )
 from bot.cli import output
+from bot.cli.stats import add_stats_parser, cmd_stats
 from bot.config import Settings, SettingsError, load_settings
 from bot.errors import ArticlebotError, BadInput
 from bot.eval.cli import add_eval_parser, cmd_eval
@@ -74,6 +76,7 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--http", action="store_true", help="serve the Events API over HTTP")
     run.add_argument("--host", default="0.0.0.0", help="HTTP mode: address to listen on")
     run.add_argument("--port", type=int, default=3000, help="HTTP mode: port (default 3000)")
+    add_stats_parser(sub)
     return parser
 
 
@@ -199,6 +202,9 @@ async def _run(settings: Settings, args: argparse.Namespace) -> None:
         from bot.slack.app import run_until_stopped  # Slack stack only when serving
 
         await run_until_stopped(settings, http=args.http, host=args.host, port=args.port)
+        return
+    if args.command == "stats":
+        await cmd_stats(settings, args)
         return
     use_llm = {"auto": None, "llm": True, "offline": False}[args.engine]
     if use_llm and not settings.llm_configured:

@@ -46,3 +46,13 @@ SLACK_TROUBLE = (
     "Sorry, Slack kept failing while I worked on this, so I had to give up. Please ask again."
 )
 ANSWER_RESTARTED = "The language model failed part-way; here is the offline engine's answer:"
+FEEDBACK_THANKS = "Thanks, your {emoji} is noted. It helps us see what works."
+FEEDBACK_CHANGED = "Changed your rating of this reply to {emoji}."
+FEEDBACK_SAME = "You already rated this reply {emoji}; it counts once."
+FEEDBACK_GONE = "I can't find the request behind this reply any more, so the rating wasn't kept."
+FEEDBACK_NOT_YOURS = (
+    "Only the person who asked for this reply can rate it; your rating wasn't recorded."
+)
+FEEDBACK_OTHER_WORKSPACE = (
+    "This reply belongs to another workspace's request; your rating wasn't recorded."
+)

@@ -27,7 +27,8 @@ from bot.slack.render import (
     split_text,
     to_mrkdwn,
 )
-from bot.slack.render.blocks import section
+from bot.slack.render.blocks import Block, section
+from bot.slack.render.feedback import feedback_blocks, with_feedback
 from bot.slack.render.limits import MARKDOWN_TEXT_CHARS, SECTION_TEXT_CHARS
 from bot.slack.render.stream import StreamLinkGuard
 from bot.slack.replies import STOPPING, ThreadReply, slack_fault
@@ -49,8 +50,16 @@ class AnswerOutput(Protocol):
 class StreamApiOutput:
     """chat.startStream / appendStream / stopStream through slack_sdk's `chat_stream`."""
 
-    def __init__(self, ctx: SlackContext, job: Job, reply: ThreadReply, allowed: list[str]) -> None:
+    def __init__(
+        self,
+        ctx: SlackContext,
+        job: Job,
+        reply: ThreadReply,
+        allowed: list[str],
+        feedback: list[Block] | None = None,
+    ) -> None:
         self.ctx, self.job, self.reply, self.allowed = ctx, job, reply, allowed
+        self.feedback = feedback or []
         self._stream: AsyncChatStream | None = None
         self._links = StreamLinkGuard(allowed)
 
@@ -92,15 +101,18 @@ class StreamApiOutput:
         ) or [""]
         for piece in pieces[:-1]:
             await stream.append(markdown_text=piece)
-        await stream.stop(markdown_text=pieces[-1] or None)
+        await stream.stop(markdown_text=pieces[-1] or None, blocks=self.feedback or None)
         await self._remember_ts(stream)
 
 
 class UpdateOutput:
     """A normal message edited with chat.update at most once a second, then finalised."""
 
-    def __init__(self, reply: ThreadReply, allowed: list[str]) -> None:
+    def __init__(
+        self, reply: ThreadReply, allowed: list[str], feedback: list[Block] | None = None
+    ) -> None:
         self.reply, self.allowed = reply, allowed
+        self.feedback = feedback or []
         self._text = ""
         self._shown_at = 0.0
 
@@ -116,7 +128,8 @@ class UpdateOutput:
             await self.reply.progress(self._partial())
 
     async def finish(self, result: AnswerResult) -> None:
-        await self.reply.finish(answer_message(result, allowed_links=self.allowed))
+        rendered = answer_message(result, allowed_links=self.allowed)
+        await self.reply.finish(with_feedback(rendered, self.feedback))
 
 
 class FallbackOutput:
@@ -126,9 +139,17 @@ class FallbackOutput:
     settles the stream and makes it the complete answer.
     """
 
-    def __init__(self, ctx: SlackContext, job: Job, reply: ThreadReply, allowed: list[str]) -> None:
+    def __init__(
+        self,
+        ctx: SlackContext,
+        job: Job,
+        reply: ThreadReply,
+        allowed: list[str],
+        feedback: list[Block] | None = None,
+    ) -> None:
         self.ctx, self.job, self.reply, self.allowed = ctx, job, reply, allowed
-        self.output: AnswerOutput = StreamApiOutput(ctx, job, reply, allowed)
+        self.feedback = feedback or []
+        self.output: AnswerOutput = StreamApiOutput(ctx, job, reply, allowed, self.feedback)
         self._sent = ""
         self._broken = False
         self._lost_stream: str | None = None
@@ -163,7 +184,7 @@ class FallbackOutput:
             if fault.ambiguous and await self._adopt_lost_stream():
                 return
             log.warning("streaming API unavailable (%s); using chat.update", fault.error)
-            self.output = UpdateOutput(self.reply, self.allowed)
+            self.output = UpdateOutput(self.reply, self.allowed, self.feedback)
             await self.output.append(self._sent)
 
     async def _adopt_lost_stream(self) -> bool:
@@ -190,14 +211,18 @@ class FallbackOutput:
                 self.reply.ts = stream_ts
                 await self.ctx.store.set_job_reply(self.job.id, stream_ts)
             await self.reply.settle_previous()  # close what may still be open
-        await self.reply.finish(answer_message(result, allowed_links=self.allowed))
+        rendered = answer_message(result, allowed_links=self.allowed)
+        await self.reply.finish(with_feedback(rendered, self.feedback))
 
 
 def answer_output(
     ctx: SlackContext, job: Job, reply: ThreadReply, *, allowed_links: list[str]
 ) -> AnswerOutput:
-    """Where a streamed answer goes; `allowed_links` may be shown as real links (the article's)."""
+    """Where a streamed answer goes; `allowed_links` may be shown as real links (the article's).
+
+    The answer ends with the 👍/👎 row for this job."""
+    feedback = feedback_blocks(job.id, ctx.settings.slack_feedback_buttons)
     if ctx.settings.slack_stream_mode == "update" or reply.ts is not None:
         # A resumed job already has a reply message: edit it rather than start a new stream.
-        return UpdateOutput(reply, allowed_links)
-    return FallbackOutput(ctx, job, reply, allowed_links)
+        return UpdateOutput(reply, allowed_links, feedback)
+    return FallbackOutput(ctx, job, reply, allowed_links, feedback)

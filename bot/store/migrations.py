@@ -49,10 +49,20 @@ def add_column(table_name: str, column_name: str) -> Callable[[Connection], None
     return apply
 
 
+def create_table(table_name: str) -> Callable[[Connection], None]:
+    """A step creating one table (and its indexes), as `tables.py` defines it, unless present."""
+
+    def apply(conn: Connection) -> None:
+        tables.metadata.tables[table_name].create(conn, checkfirst=True)
+
+    return apply
+
+
 STEPS: tuple[Step, ...] = (
     Step(1, "initial schema", create_all),
     Step(2, "jobs.note: why a job failed or expired", add_column("jobs", "note")),
     Step(3, "jobs.reply_ts: the reply a resumed job must edit", add_column("jobs", "reply_ts")),
+    Step(4, "feedback: 👍/👎 on bot replies", create_table("feedback")),
 )
 
 LATEST_VERSION = STEPS[-1].version

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.store.base import Clock, Database, utc_now
 from bot.store.cache import ArticleCache
 from bot.store.engine import create_engine, writer
+from bot.store.feedback import FeedbackLog
 from bot.store.job_queue import SlackIntake
 from bot.store.migrations import migrate
 from bot.store.recent import RecentArticles
@@ -32,6 +33,7 @@ class Store:
         self.threads = ThreadMemory(self.db)
         self.usage = UsageLedger(self.db)
         self.recent = RecentArticles(self.db)
+        self.feedback = FeedbackLog(self.db)
         # Articles and results (the loader's and the analyzer's caches).
         self.get_article = self.articles.get_article
         self.get_article_for_url = self.articles.get_article_for_url
@@ -55,6 +57,10 @@ class Store:
         self.add_turn = self.threads.add_turn
         self.get_turns = self.threads.get_turns
         self.latest_threads = self.recent.latest_threads
+        # Feedback on replies, and the weekly figures next to usage.
+        self.record_feedback = self.feedback.record_feedback
+        self.feedback_of = self.feedback.feedback_of
+        self.weekly_stats = self.feedback.weekly_stats
         # LLM usage per request.
         self.record_usage = self.usage.record_usage
         self.usage_totals = self.usage.usage_totals

@@ -181,3 +181,21 @@ turns = Table(
     Column("created_at", UTCDateTime, nullable=False),
     Index("ix_turns_thread_article", "channel", "thread_ts", "content_hash", "id"),
 )
+
+# 👍/👎 on a bot reply (schema v4): one row per (job, user); a second click updates it. The job
+# is the request the reply answered; `team` scopes it to its workspace.
+feedback = Table(
+    "feedback",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("job_id", Id, nullable=False),
+    Column("kind", String(32), nullable=False),  # the job's kind: summary, answer...
+    Column("team", String(64)),
+    Column("channel", String(64), nullable=False),
+    Column("user", String(64), nullable=False),
+    Column("value", String(8), nullable=False),  # good | bad
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    UniqueConstraint("job_id", "user", name="uq_feedback_job_user"),
+    Index("ix_feedback_team_channel", "team", "channel"),
+)

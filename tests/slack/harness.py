@@ -18,7 +18,7 @@ from bot.config import Settings, load_settings
 from bot.slack.app import SlackBot
 from tests.fakes.article_server import ArticleServer
 from tests.fakes.openai_server import FakeOpenAI
-from tests.fakes.slack import FakeSlack
+from tests.fakes.slack import FakeSlack, interactions
 from tests.fakes.slack.store import Message
 
 Mode = Literal["socket", "http"]
@@ -94,6 +94,19 @@ class BotHarness:
         headers = {"Content-Type": "application/json", **self.slack.sign(body, SIGNING_SECRET)}
         if retry:
             headers |= {"X-Slack-Retry-Num": str(retry), "X-Slack-Retry-Reason": "http_timeout"}
+        return await self.post_raw(body, headers)
+
+    async def interact(self, payload: dict[str, Any]) -> int:
+        """Deliver an interactivity payload (a click, a shortcut) like Slack in this mode."""
+        if self.mode == "socket":
+            envelope = self.slack.send_envelope("interactive", payload)
+            await self.slack.wait_for_ack_async(envelope, timeout=10)
+            return 200
+        body = interactions.form_body(payload)
+        headers = {
+            "Content-Type": "application/x-www-form-urlencoded",
+            **self.slack.sign(body, SIGNING_SECRET),
+        }
         return await self.post_raw(body, headers)
 
     async def post_raw(self, body: bytes, headers: dict[str, str]) -> int:

@@ -16,6 +16,7 @@ from bot.slack.context import SlackContext
 from bot.slack.files import is_readable, load_file
 from bot.slack.job_payloads import SummaryPayload
 from bot.slack.render import summary_message
+from bot.slack.render.feedback import feedback_blocks, with_feedback
 from bot.slack.replies import ThreadReply
 from bot.slack.usage_accounting import record_usage
 from bot.store.records import Job
@@ -71,7 +72,9 @@ async def run_summary(
     if payload.switch:
         notes.insert(0, messages.SWITCHED)
     placeholder = reply.ts
-    await reply.finish(summary_message(article, result, read_note=" ".join(notes) or None))
+    rendered = summary_message(article, result, read_note=" ".join(notes) or None)
+    feedback = feedback_blocks(job.id, ctx.settings.slack_feedback_buttons)
+    await reply.finish(with_feedback(rendered, feedback))
     if reply.ts != placeholder:  # the result had to be posted as a new message
         await ctx.store.set_thread_article(
             job.channel, job.thread_ts, content_hash=article.content_hash, summary_ts=reply.ts

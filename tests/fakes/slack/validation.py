@@ -80,6 +80,8 @@ def _block_problems(block: Any, where: str) -> list[str]:
             problems.append(f"missing required field: text [json-pointer:{where}]")
         elif len(text) > MAX_HEADER_TEXT:
             problems.append(_too_long(MAX_HEADER_TEXT, f"{where}/text/text"))
+    elif kind in _INTERACTIVE_CHECKS:
+        problems += _INTERACTIVE_CHECKS[kind](block, where)
     elif kind == "context" and len(block.get("elements") or []) > MAX_CONTEXT_ELEMENTS:
         pointer = f"{where}/elements"
         problems.append(
@@ -115,3 +117,87 @@ def _text_of(obj: Any) -> str | None:
 
 def _too_long(limit: int, pointer: str) -> str:
     return f"must be less than {limit + 1} characters [json-pointer:{pointer}]"
+
+
+# Interactive blocks: Block Kit's limits for `actions` (25 elements; buttons with text up to 75
+# and value up to 2,000 characters, action_id up to 255) and `context_actions` (up to 5
+# `feedback_buttons` / `icon_button` elements; feedback buttons need both buttons, each with
+# plain_text text and a value).
+MAX_ACTIONS_ELEMENTS = 25
+MAX_CONTEXT_ACTIONS_ELEMENTS = 5
+MAX_BUTTON_TEXT = 75
+MAX_VALUE = 2_000
+MAX_ACTION_ID = 255
+
+
+def _actions_problems(block: dict[str, Any], where: str) -> list[str]:
+    elements = block.get("elements")
+    if not isinstance(elements, list) or not elements:
+        return [f"missing required field: elements [json-pointer:{where}]"]
+    problems = []
+    if len(elements) > MAX_ACTIONS_ELEMENTS:
+        problems.append(
+            f"no more than {MAX_ACTIONS_ELEMENTS} items allowed [json-pointer:{where}/elements]"
+        )
+    for i, element in enumerate(elements):
+        problems += _element_problems(element, f"{where}/elements/{i}")
+    return problems
+
+
+def _context_actions_problems(block: dict[str, Any], where: str) -> list[str]:
+    elements = block.get("elements")
+    if not isinstance(elements, list) or not elements:
+        return [f"missing required field: elements [json-pointer:{where}]"]
+    problems = []
+    if len(elements) > MAX_CONTEXT_ACTIONS_ELEMENTS:
+        pointer = f"{where}/elements"
+        problems.append(
+            f"no more than {MAX_CONTEXT_ACTIONS_ELEMENTS} items allowed [json-pointer:{pointer}]"
+        )
+    for i, element in enumerate(elements):
+        at = f"{where}/elements/{i}"
+        kind = element.get("type") if isinstance(element, dict) else None
+        if kind == "feedback_buttons":
+            problems += _feedback_buttons_problems(element, at)
+        elif kind != "icon_button":
+            problems.append(f"must be one of feedback_buttons, icon_button [json-pointer:{at}]")
+    return problems
+
+
+def _feedback_buttons_problems(element: dict[str, Any], where: str) -> list[str]:
+    problems = _action_id_problems(element, where)
+    for side in ("positive_button", "negative_button"):
+        button = element.get(side)
+        at = f"{where}/{side}"
+        if not isinstance(button, dict):
+            problems.append(f"missing required field: {side} [json-pointer:{where}]")
+            continue
+        problems += _button_text_and_value(button, at)
+    return problems
+
+
+def _element_problems(element: Any, where: str) -> list[str]:
+    if not isinstance(element, dict) or element.get("type") != "button":
+        return []  # only buttons are checked here
+    return _action_id_problems(element, where) + _button_text_and_value(element, where)
+
+
+def _action_id_problems(element: dict[str, Any], where: str) -> list[str]:
+    if len(str(element.get("action_id", ""))) > MAX_ACTION_ID:
+        return [_too_long(MAX_ACTION_ID, f"{where}/action_id")]
+    return []
+
+
+def _button_text_and_value(button: dict[str, Any], where: str) -> list[str]:
+    problems = []
+    text = button.get("text")
+    if not isinstance(text, dict) or text.get("type") != "plain_text":
+        problems.append(f"must be a plain_text object [json-pointer:{where}/text]")
+    elif len(str(text.get("text", ""))) > MAX_BUTTON_TEXT:
+        problems.append(_too_long(MAX_BUTTON_TEXT, f"{where}/text/text"))
+    if len(str(button.get("value", ""))) > MAX_VALUE:
+        problems.append(_too_long(MAX_VALUE, f"{where}/value"))
+    return problems
+
+
+_INTERACTIVE_CHECKS = {"actions": _actions_problems, "context_actions": _context_actions_problems}
