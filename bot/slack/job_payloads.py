@@ -18,7 +18,7 @@ from bot.slack.markup import ParsedMessage, parse_message
 from bot.slack.replies import ThreadReply
 from bot.store.records import Job
 
-JobKind = Literal["summary", "answer", "notice"]
+JobKind = Literal["summary", "answer", "notice", "command", "share"]
 
 
 class JobPayload(BaseModel):
@@ -80,6 +80,29 @@ class NoticePayload(JobPayload):
     kind: Literal["notice"] = "notice"
     message: str
     refusal: bool = False
+
+
+class CommandPayload(JobPayload):
+    """`/articlebot <link or text>`: a summary only the requester sees, with a Share button."""
+
+    kind: Literal["command"] = "command"
+    urls: list[str] = Field(default_factory=list)
+    pasted_text: str | None = None
+    note: str = ""
+    response_url: str  # where the ephemeral replies go (Slack's one-off webhook)
+
+    def as_summary(self) -> SummaryPayload:
+        return SummaryPayload(
+            text=self.text, urls=self.urls, pasted_text=self.pasted_text, note=self.note
+        )
+
+
+class SharePayload(JobPayload):
+    """ "Share in channel" on a command's summary: post it as a thread people can follow up in."""
+
+    kind: Literal["share"] = "share"
+    command_job: int
+    response_url: str  # to tell the sharer how it went
 
 
 AnyPayload = SummaryPayload | AnswerPayload | NoticePayload

@@ -25,6 +25,7 @@ from bot.errors import PASTE_HINT, ArticlebotError, BadInput
 from bot.metrics import JOB_REQUEUES
 from bot.slack import messages
 from bot.slack.context import SlackContext
+from bot.slack.ephemeral import reply_for
 from bot.slack.render import RenderedMessage, error_message
 from bot.slack.replies import ThreadReply
 from bot.slack.web_api import SlackFault, classify, count_failure
@@ -74,7 +75,7 @@ class JobRunner:
         if claimed is None:
             return  # another worker has it, or it is already finished
         renewer = asyncio.create_task(self._renew(claimed))
-        reply = ThreadReply(self.ctx, claimed)
+        reply = reply_for(self.ctx, claimed)
         try:
             outcome = await self._run_flow(claimed, reply)
         except asyncio.CancelledError:
@@ -196,7 +197,7 @@ class JobRunner:
                 )
                 if claimed is not None:
                     await self._tell(
-                        ThreadReply(self.ctx, claimed), error_message(messages.RESTART_APOLOGY)
+                        reply_for(self.ctx, claimed), error_message(messages.RESTART_APOLOGY)
                     )
                     await self.ctx.store.finish_job(job.id, status="expired", note="too old")
                 continue

@@ -56,3 +56,36 @@ FEEDBACK_NOT_YOURS = (
 FEEDBACK_OTHER_WORKSPACE = (
     "This reply belongs to another workspace's request; your rating wasn't recorded."
 )
+COMMAND_HELP = (
+    "*/articlebot <link or pasted text>*: a summary only you see, with a button to share it in "
+    "the channel as a thread everyone can ask follow-up questions in.\n"
+    "*/articlebot usage*: your requests left this hour, and this workspace's tokens this month.\n"
+    "*/articlebot help*: this message. You can also mention me with a link in a channel, or "
+    "send me one in a direct message."
+)
+COMMAND_EMPTY = (
+    "Give me something to read: `/articlebot https://example.com/article`, or paste the "
+    "article's text after the command. `/articlebot help` lists what I can do."
+)
+COMMAND_NO_ARTICLE = (
+    "I found no link and not enough text to be an article in “{text}”. Try "
+    "`/articlebot https://example.com/article` or paste the whole text; `/articlebot help` "
+    "lists what I can do."
+)
+COMMAND_READING = "Reading it… the summary will appear here, visible only to you."
+COMMAND_USAGE = (
+    "You have {left} of {quota} requests left this hour. This workspace has used {tokens} "
+    "tokens in {calls} model calls this month{cost}."
+)
+COMMAND_USAGE_NO_QUOTA = (
+    "There is no hourly limit on requests here. This workspace has used {tokens} tokens in "
+    "{calls} model calls this month{cost}."
+)
+SHARE_BUTTON = "Share in channel"
+SHARED = "Shared in the channel: anyone there can ask follow-up questions in its thread."
+SHARE_TWICE = "This summary is already shared in the channel (look for its thread)."
+SHARE_GONE = "I no longer have this summary's article; run the command again to share it."
+SHARE_NOT_YOURS = "Only the person who ran the command can share this summary."
+SHARE_NOT_IN_CHANNEL = (
+    "I can't post in this conversation. Invite me first (`/invite @articlebot`), then share again."
+)

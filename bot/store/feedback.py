@@ -10,8 +10,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Literal
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
+from bot.llm.usage import Usage
 from bot.store import tables
 from bot.store.base import StoreBase
 
@@ -114,3 +115,20 @@ class FeedbackLog(StoreBase):
                 stats.completion_tokens += completion
                 stats.teams.add(who or "")
         return sorted(weeks.values(), key=lambda s: (-s.week.toordinal(), s.channel))
+
+    async def team_usage_since(self, team: str | None, since: datetime) -> Usage:
+        """A workspace's LLM usage from `since` on (`/articlebot usage`: this month's)."""
+        query = select(
+            func.coalesce(func.sum(_u.c.calls), 0),
+            func.coalesce(func.sum(_u.c.prompt_tokens), 0),
+            func.coalesce(func.sum(_u.c.completion_tokens), 0),
+            func.coalesce(func.sum(_u.c.cached_tokens), 0),
+        ).where(_u.c.created_at >= since, _u.c.team == team)
+        async with self._engine.connect() as conn:
+            calls, prompt, completion, cached = (await conn.execute(query)).one()
+        return Usage(
+            calls=int(calls),
+            prompt_tokens=int(prompt),
+            completion_tokens=int(completion),
+            cached_tokens=int(cached),
+        )

@@ -61,6 +61,7 @@ class Store:
         self.record_feedback = self.feedback.record_feedback
         self.feedback_of = self.feedback.feedback_of
         self.weekly_stats = self.feedback.weekly_stats
+        self.team_usage_since = self.feedback.team_usage_since
         # LLM usage per request.
         self.record_usage = self.usage.record_usage
         self.usage_totals = self.usage.usage_totals

@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlencode
 
 import aiohttp
 
@@ -18,7 +19,7 @@ from bot.config import Settings, load_settings
 from bot.slack.app import SlackBot
 from tests.fakes.article_server import ArticleServer
 from tests.fakes.openai_server import FakeOpenAI
-from tests.fakes.slack import FakeSlack, interactions
+from tests.fakes.slack import FakeSlack, events, interactions
 from tests.fakes.slack.store import Message
 
 Mode = Literal["socket", "http"]
@@ -108,6 +109,29 @@ class BotHarness:
             **self.slack.sign(body, SIGNING_SECRET),
         }
         return await self.post_raw(body, headers)
+
+    async def command(
+        self, text: str, *, channel: str = CHANNEL, user: str = events.USER_ID
+    ) -> dict[str, Any]:
+        """Run `/articlebot text` like Slack in this mode; returns the ack's body ({} if none)."""
+        url = self.slack.response_url(user=user, channel=channel)
+        fields = interactions.slash_command(text, channel=channel, response_url=url, user=user)
+        if self.mode == "socket":
+            envelope = self.slack.send_envelope("slash_commands", fields)
+            ack = await self.slack.wait_for_ack_async(envelope, timeout=10)
+            return ack.payload or {}
+        body = urlencode(fields).encode()
+        headers = {
+            "Content-Type": "application/x-www-form-urlencoded",
+            **self.slack.sign(body, SIGNING_SECRET),
+        }
+        assert self.bot is not None and self.bot.port is not None
+        self._http = self._http or aiohttp.ClientSession()
+        url = f"http://127.0.0.1:{self.bot.port}/slack/events"
+        async with self._http.post(url, data=body, headers=headers) as response:
+            assert response.status == 200, await response.text()
+            raw = await response.text()
+            return json.loads(raw) if raw.strip() else {}
 
     async def post_raw(self, body: bytes, headers: dict[str, str]) -> int:
         assert self.bot is not None and self.bot.port is not None

@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+from bot.slack.flows.command import run_command, run_share
 from bot.slack.flows.follow_up import run_answer
 from bot.slack.flows.notice import run_notice
 from bot.slack.flows.summary import run_summary
-from bot.slack.job_payloads import AnswerPayload, NoticePayload, SummaryPayload, typed_flow
+from bot.slack.job_payloads import (
+    AnswerPayload,
+    CommandPayload,
+    NoticePayload,
+    SharePayload,
+    SummaryPayload,
+    typed_flow,
+)
 from bot.slack.jobs import Flow
 
 # Each flow receives its job's payload model, validated from the stored JSON.
@@ -13,4 +21,6 @@ FLOWS: dict[str, Flow] = {
     "summary": typed_flow(SummaryPayload, run_summary),
     "answer": typed_flow(AnswerPayload, run_answer),
     "notice": typed_flow(NoticePayload, run_notice),
+    "command": typed_flow(CommandPayload, run_command),
+    "share": typed_flow(SharePayload, run_share),
 }

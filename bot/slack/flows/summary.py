@@ -26,7 +26,7 @@ log = logging.getLogger(__name__)
 MAX_LINKS_TRIED = 3
 
 
-async def _load(
+async def load_article(
     ctx: SlackContext, payload: SummaryPayload, reply: ThreadReply
 ) -> tuple[Article, list[str]]:
     """The article to summarise, and notes on how it was chosen."""
@@ -60,7 +60,7 @@ async def run_summary(
 ) -> None:
     await reply.react()
     await reply.status(messages.READING)
-    article, notes = await _load(ctx, payload, reply)
+    article, notes = await load_article(ctx, payload, reply)
     await ctx.store.set_thread_article(
         job.channel, job.thread_ts, content_hash=article.content_hash, summary_ts=reply.ts
     )

@@ -10,11 +10,12 @@ from slack_bolt.async_app import AsyncApp
 
 from bot.slack.context import SlackContext
 from bot.slack.jobs import JobRunner
-from bot.slack.listeners import catch_all, feedback, mention, message
+from bot.slack.listeners import catch_all, command, feedback, mention, message
 
 
 def register(app: AsyncApp, ctx: SlackContext, runner: JobRunner) -> None:
     mention.register(app, ctx, runner)
     message.register(app, ctx, runner)
     feedback.register(app, ctx)
+    command.register(app, ctx, runner)
     catch_all.register(app)

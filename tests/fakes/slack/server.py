@@ -28,6 +28,7 @@ from tests.fakes.slack import events, faults
 from tests.fakes.slack.chat import ChatMethods
 from tests.fakes.slack.files import AuthFailure, Download, FileRegistry
 from tests.fakes.slack.methods import OtherMethods
+from tests.fakes.slack.responses import ResponsePost, ResponseUrls
 from tests.fakes.slack.socket_mode import Ack, Envelope, SocketModeServer
 from tests.fakes.slack.store import Ephemeral, Message, MessageStore, strings_in
 from tests.fakes.slack.waiting import wait_for, wait_for_async
@@ -64,6 +65,7 @@ class FakeSlack(BackgroundServer):
             self.store, self.workspace, self.files, lambda: self.base_url, issue_url
         )
         self.web_api.register(others.handlers())
+        self.responses = ResponseUrls(lambda: self.base_url, self.workspace.team_id)
 
     # --- identity -----------------------------------------------------------------------------
 
@@ -244,6 +246,17 @@ class FakeSlack(BackgroundServer):
             texts += [s for values in self.store.statuses.values() for s in values]
         return texts
 
+    # --- response_url (slash commands, interactions) ------------------------------------------
+
+    def response_url(self, *, user: str, channel: str, kind: str = "commands") -> str:
+        """A fresh response_url for a command or interaction from `user` in `channel`."""
+        return self.responses.issue(user=user, channel=channel, kind=kind)
+
+    @property
+    def response_posts(self) -> list[ResponsePost]:
+        with self.responses._lock:
+            return list(self.responses.posts)
+
     # --- files --------------------------------------------------------------------------------
 
     def add_file(
@@ -355,6 +368,8 @@ class FakeSlack(BackgroundServer):
         app.router.add_get("/socket-mode", self.socket_mode.handle)
         app.router.add_get("/files-pri/{owner}/{rest:.*}", self.files.serve)
         app.router.add_get("/", self.files.login_page)
+        for kind in ("commands", "actions"):
+            app.router.add_post(f"/{kind}/{{team}}/{{rest:.*}}", self.responses.handle)
 
     async def on_stop(self) -> None:
         await self.socket_mode.drop_all()
