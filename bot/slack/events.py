@@ -44,7 +44,7 @@ class Incoming:
         return self.channel_type == "im" or self.channel.startswith("D")
 
 
-def _file_summary(raw: dict[str, Any]) -> dict[str, Any]:
+def file_summary(raw: dict[str, Any]) -> dict[str, Any]:
     """What a flow needs to download a shared file, nothing else."""
     keys = ("id", "name", "title", "mimetype", "filetype", "size", "url_private_download")
     return {k: raw.get(k) for k in keys if raw.get(k) is not None}
@@ -92,7 +92,7 @@ def incoming_from(
         ts=ts,
         thread_ts=thread_ts if thread_ts != ts else None,
         text=text,
-        files=[_file_summary(f) for f in event.get("files") or [] if isinstance(f, dict)],
+        files=[file_summary(f) for f in event.get("files") or [] if isinstance(f, dict)],
         mentions_bot=event["type"] == "app_mention" or bot_user_id in mentioned,
         mentions_others=bool(mentioned - {bot_user_id}),
     )

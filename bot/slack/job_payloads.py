@@ -33,7 +33,7 @@ class SummaryPayload(JobPayload):
     """A message with an article in it: links, pasted text or shared files."""
 
     kind: Literal["summary"] = "summary"
-    files: list[dict[str, Any]] = Field(default_factory=list)  # as `events._file_summary` keeps
+    files: list[dict[str, Any]] = Field(default_factory=list)  # as `events.file_summary` keeps
     urls: list[str] = Field(default_factory=list)
     pasted_text: str | None = None
     note: str = ""  # what the user asked for besides the article ("summarise in French")

@@ -89,3 +89,8 @@ SHARE_NOT_YOURS = "Only the person who ran the command can share this summary."
 SHARE_NOT_IN_CHANNEL = (
     "I can't post in this conversation. Invite me first (`/invite @articlebot`), then share again."
 )
+SHORTCUT_NOTHING = (
+    "I found nothing to read in that message: no link, no file, and not enough text to be an "
+    "article. Use the shortcut on a message that shares one."
+)
+SHORTCUT_TWICE = "I've already taken that message: the summary is in its thread."

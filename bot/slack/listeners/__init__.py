@@ -10,7 +10,7 @@ from slack_bolt.async_app import AsyncApp
 
 from bot.slack.context import SlackContext
 from bot.slack.jobs import JobRunner
-from bot.slack.listeners import catch_all, command, feedback, mention, message
+from bot.slack.listeners import catch_all, command, feedback, mention, message, shortcut
 
 
 def register(app: AsyncApp, ctx: SlackContext, runner: JobRunner) -> None:
@@ -18,4 +18,5 @@ def register(app: AsyncApp, ctx: SlackContext, runner: JobRunner) -> None:
     message.register(app, ctx, runner)
     feedback.register(app, ctx)
     command.register(app, ctx, runner)
+    shortcut.register(app, ctx, runner)
     catch_all.register(app)

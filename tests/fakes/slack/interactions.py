@@ -119,3 +119,31 @@ def slash_command(
         "response_url": response_url,
         "trigger_id": _trigger_id(),
     }
+
+
+def message_action(
+    message: dict[str, Any],
+    *,
+    channel: str,
+    callback_id: str,
+    response_url: str,
+    user: str = events.USER_ID,
+    team: str = events.TEAM_ID,
+    token: str = "fakeverificationtoken",
+) -> dict[str, Any]:
+    """A message shortcut used on `message` (as conversations.history shows it)."""
+    return {
+        "type": "message_action",
+        "token": token,
+        "action_ts": _action_ts(),
+        "team": {"id": team, "domain": "fake-team"},
+        "user": {"id": user, "username": "person", "team_id": team, "name": "person"},
+        "channel": {"id": channel, "name": "directmessage" if channel[:1] == "D" else "news"},
+        "is_enterprise_install": False,
+        "enterprise": None,
+        "callback_id": callback_id,
+        "trigger_id": _trigger_id(),
+        "response_url": response_url,
+        "message_ts": message["ts"],
+        "message": message,
+    }
