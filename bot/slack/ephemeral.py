@@ -14,6 +14,7 @@ import logging
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from bot.slack.context import SlackContext
+from bot.slack.pane_reply import PaneReply
 from bot.slack.render import RenderedMessage
 from bot.slack.replies import ThreadReply
 from bot.store.records import Job
@@ -74,8 +75,11 @@ async def respond_ephemeral(
 
 
 def reply_for(ctx: SlackContext, job: Job) -> ThreadReply:
-    """Where the job's replies go: its thread, or (commands, shares) the requester alone."""
+    """Where the job's replies go: its thread (the pane's, with status and title), or
+    (commands, shares) the requester alone."""
     url = job.payload.get("response_url")
     if job.kind in EPHEMERAL_KINDS and isinstance(url, str) and url:
         return EphemeralReply(ctx, job, url)
+    if job.payload.get("pane"):
+        return PaneReply(ctx, job)
     return ThreadReply(ctx, job)

@@ -8,12 +8,19 @@ the ack loses nothing (the runner resumes unfinished jobs at start). The store's
 from __future__ import annotations
 
 import logging
+import re
 from datetime import timedelta
 
 from bot.slack import messages
 from bot.slack.context import SlackContext
 from bot.slack.events import Incoming
-from bot.slack.job_payloads import AnswerPayload, AnyPayload, NoticePayload, SummaryPayload
+from bot.slack.job_payloads import (
+    AnswerPayload,
+    AnyPayload,
+    ChannelArticlePayload,
+    NoticePayload,
+    SummaryPayload,
+)
 from bot.slack.markup import parse_message
 from bot.store.records import Job
 
@@ -24,7 +31,34 @@ Decision = AnyPayload
 
 
 async def decide(ctx: SlackContext, inc: Incoming) -> Decision | None:
-    """What the bot should do with a message; None means stay silent."""
+    """What the bot should do with a message; None means stay silent.
+
+    A message in an assistant-pane thread gets the same decisions (marked `pane`, so progress
+    shows as the pane's status), plus "summarise the last article shared in this channel".
+    """
+    pane = bool(inc.is_dm and inc.thread_ts) and (
+        await ctx.store.pane_thread(inc.channel, inc.reply_thread) is not None
+    )
+    if pane and asks_for_channel_article(inc.text):
+        return ChannelArticlePayload(text=inc.text, pane=True)
+    decision = await _decide(ctx, inc)
+    if decision is not None and pane:
+        return decision.model_copy(update={"pane": True})
+    return decision
+
+
+_CHANNEL_ARTICLE = re.compile(
+    r"\b(last|latest|newest|recent)\b.*\b(article|link)\b.*\bchannel\b", re.I
+)
+
+
+def asks_for_channel_article(text: str) -> bool:
+    """ "Summarise the last article shared in this channel" (the pane's suggested prompt)."""
+    parsed = parse_message(text)
+    return not parsed.has_article and bool(_CHANNEL_ARTICLE.search(parsed.note))
+
+
+async def _decide(ctx: SlackContext, inc: Incoming) -> Decision | None:
     owned = (
         await ctx.store.get_thread(inc.channel, inc.reply_thread) is not None
         if inc.thread_ts

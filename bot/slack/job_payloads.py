@@ -18,7 +18,9 @@ from bot.slack.markup import ParsedMessage, parse_message
 from bot.slack.replies import ThreadReply
 from bot.store.records import Job
 
-JobKind = Literal["summary", "answer", "notice", "command", "share"]
+JobKind = Literal[
+    "summary", "answer", "notice", "command", "share", "pane_start", "channel_article"
+]
 
 
 class JobPayload(BaseModel):
@@ -27,6 +29,8 @@ class JobPayload(BaseModel):
     model_config = ConfigDict(frozen=True, extra="ignore")
 
     text: str = ""
+    # The request came from Slack's assistant pane: progress shows as its status, not a message.
+    pane: bool = False
 
 
 class SummaryPayload(JobPayload):
@@ -105,7 +109,20 @@ class SharePayload(JobPayload):
     response_url: str  # to tell the sharer how it went
 
 
-AnyPayload = SummaryPayload | AnswerPayload | NoticePayload
+class PaneStartPayload(JobPayload):
+    """The user opened the assistant pane: a greeting and suggested prompts."""
+
+    kind: Literal["pane_start"] = "pane_start"
+    context_channel: str | None = None
+
+
+class ChannelArticlePayload(JobPayload):
+    """In the pane: "summarise the last article shared in this channel" (the one viewed)."""
+
+    kind: Literal["channel_article"] = "channel_article"
+
+
+AnyPayload = SummaryPayload | AnswerPayload | NoticePayload | ChannelArticlePayload
 P = TypeVar("P", bound=JobPayload)
 TypedFlow = Callable[[SlackContext, Job, ThreadReply, P], Awaitable[None]]
 

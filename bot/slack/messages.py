@@ -94,3 +94,28 @@ SHORTCUT_NOTHING = (
     "article. Use the shortcut on a message that shares one."
 )
 SHORTCUT_TWICE = "I've already taken that message: the summary is in its thread."
+PANE_GREETING = (
+    "Hi! Share a link to an article, paste its text or attach a file, and I'll summarise it "
+    "here; then ask me anything about it."
+)
+PANE_GREETING_CHANNEL = (
+    "Hi! Share a link, paste an article or attach a file, or ask me for the last article "
+    "shared in the channel you're viewing; then ask me anything about it."
+)
+PANE_PROMPTS_TITLE = "Try one of these"
+PANE_PROMPT_LINK = "Summarise a link"
+PANE_PROMPT_LINK_MESSAGE = "How do I get a summary of an article?"
+PANE_PROMPT_CHANNEL = "Summarise the last article shared in this channel"
+PANE_PROMPT_PEOPLE = "Who are the key people?"
+PANE_NO_CONTEXT = (
+    "I can't tell which channel you mean: open me from a channel (I read where you are "
+    "looking), or share the article's link here."
+)
+PANE_NO_LINK = (
+    "I found no link in the last {count} messages of the channel you're viewing. Share one here."
+)
+PANE_CANT_READ = (
+    "I can't read the channel you're viewing (I'm not a member there). Invite me with "
+    "`/invite @articlebot`, or share the link here."
+)
+PANE_FOUND = "This is the last article shared in the channel you're viewing."

@@ -109,6 +109,10 @@ class ThreadReply:
                 raise
             # not a stream, or already stopped: nothing to settle
 
+    async def title(self, text: str) -> None:
+        """Name the conversation after its article (only the assistant pane has titles)."""
+        return None
+
     async def status(self, text: str) -> None:
         """Show progress in the reply message, creating it if needed; best effort."""
         await self.progress(status_message(text))

@@ -63,6 +63,7 @@ STEPS: tuple[Step, ...] = (
     Step(2, "jobs.note: why a job failed or expired", add_column("jobs", "note")),
     Step(3, "jobs.reply_ts: the reply a resumed job must edit", add_column("jobs", "reply_ts")),
     Step(4, "feedback: 👍/👎 on bot replies", create_table("feedback")),
+    Step(5, "assistant_threads: the pane's channel context", create_table("assistant_threads")),
 )
 
 LATEST_VERSION = STEPS[-1].version

@@ -12,6 +12,7 @@ from types import TracebackType
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.store.assistant_threads import AssistantThreads
 from bot.store.base import Clock, Database, utc_now
 from bot.store.cache import ArticleCache
 from bot.store.engine import create_engine, writer
@@ -34,6 +35,7 @@ class Store:
         self.usage = UsageLedger(self.db)
         self.recent = RecentArticles(self.db)
         self.feedback = FeedbackLog(self.db)
+        self.panes = AssistantThreads(self.db)
         # Articles and results (the loader's and the analyzer's caches).
         self.get_article = self.articles.get_article
         self.get_article_for_url = self.articles.get_article_for_url
@@ -62,6 +64,9 @@ class Store:
         self.feedback_of = self.feedback.feedback_of
         self.weekly_stats = self.feedback.weekly_stats
         self.team_usage_since = self.feedback.team_usage_since
+        # Assistant-pane threads and the channel each was opened from.
+        self.save_pane_context = self.panes.save_pane_context
+        self.pane_thread = self.panes.pane_thread
         # LLM usage per request.
         self.record_usage = self.usage.record_usage
         self.usage_totals = self.usage.usage_totals

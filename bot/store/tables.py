@@ -199,3 +199,17 @@ feedback = Table(
     UniqueConstraint("job_id", "user", name="uq_feedback_job_user"),
     Index("ix_feedback_team_channel", "team", "channel"),
 )
+
+# Slack assistant-pane threads (schema v5): which channel the user was viewing when they opened
+# or last moved the pane (`assistant_thread_context_changed`), for "the last article shared in
+# this channel". NULL context_channel: opened outside any channel (e.g. from a DM).
+assistant_threads = Table(
+    "assistant_threads",
+    metadata,
+    Column("channel", String(64), primary_key=True),
+    Column("thread_ts", String(32), primary_key=True),
+    Column("team", String(64)),
+    Column("user", String(64)),
+    Column("context_channel", String(64)),
+    Column("updated_at", UTCDateTime, nullable=False),
+)

@@ -5,11 +5,14 @@ from __future__ import annotations
 from bot.slack.flows.command import run_command, run_share
 from bot.slack.flows.follow_up import run_answer
 from bot.slack.flows.notice import run_notice
+from bot.slack.flows.pane import run_channel_article, run_pane_start
 from bot.slack.flows.summary import run_summary
 from bot.slack.job_payloads import (
     AnswerPayload,
+    ChannelArticlePayload,
     CommandPayload,
     NoticePayload,
+    PaneStartPayload,
     SharePayload,
     SummaryPayload,
     typed_flow,
@@ -23,4 +26,6 @@ FLOWS: dict[str, Flow] = {
     "notice": typed_flow(NoticePayload, run_notice),
     "command": typed_flow(CommandPayload, run_command),
     "share": typed_flow(SharePayload, run_share),
+    "pane_start": typed_flow(PaneStartPayload, run_pane_start),
+    "channel_article": typed_flow(ChannelArticlePayload, run_channel_article),
 }

@@ -61,6 +61,7 @@ async def run_summary(
     await reply.react()
     await reply.status(messages.READING)
     article, notes = await load_article(ctx, payload, reply)
+    await reply.title(article.display_title)
     await ctx.store.set_thread_article(
         job.channel, job.thread_ts, content_hash=article.content_hash, summary_ts=reply.ts
     )

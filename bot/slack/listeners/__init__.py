@@ -10,10 +10,19 @@ from slack_bolt.async_app import AsyncApp
 
 from bot.slack.context import SlackContext
 from bot.slack.jobs import JobRunner
-from bot.slack.listeners import catch_all, command, feedback, mention, message, shortcut
+from bot.slack.listeners import (
+    assistant,
+    catch_all,
+    command,
+    feedback,
+    mention,
+    message,
+    shortcut,
+)
 
 
 def register(app: AsyncApp, ctx: SlackContext, runner: JobRunner) -> None:
+    assistant.register(app, ctx, runner)
     mention.register(app, ctx, runner)
     message.register(app, ctx, runner)
     feedback.register(app, ctx)

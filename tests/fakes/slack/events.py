@@ -367,3 +367,30 @@ def sign(body: bytes, secret: str, timestamp: int | None = None) -> dict[str, st
 
 def _now_ts() -> str:
     return f"{time.time():.6f}"
+
+
+def assistant_thread_event(
+    kind: str,
+    *,
+    user: str,
+    channel: str,
+    thread_ts: str,
+    context_channel: str | None,
+    team: str = TEAM_ID,
+) -> dict[str, Any]:
+    """`assistant_thread_started` or `assistant_thread_context_changed`, as Slack sends them:
+    the pane's DM and thread, and the channel the user is viewing (an empty context when the
+    pane is opened outside a channel)."""
+    context: dict[str, Any] = {}
+    if context_channel is not None:
+        context = {"channel_id": context_channel, "team_id": team, "enterprise_id": None}
+    return {
+        "type": kind,
+        "assistant_thread": {
+            "user_id": user,
+            "context": context,
+            "channel_id": channel,
+            "thread_ts": thread_ts,
+        },
+        "event_ts": _now_ts(),
+    }
