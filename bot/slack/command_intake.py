@@ -17,7 +17,7 @@ from bot.config import Settings
 from bot.llm.usage import Usage
 from bot.slack import messages
 from bot.slack.context import SlackContext
-from bot.slack.job_payloads import CommandPayload, SharePayload
+from bot.slack.job_payloads import UNMETERED_KINDS, CommandPayload, SharePayload
 from bot.slack.markup import parse_message
 from bot.slack.render.command import usage_text
 from bot.store.records import Job
@@ -36,7 +36,7 @@ def _key(prefix: str, unique: str) -> str:
     return f"{prefix}:{hashlib.sha256(unique.encode()).hexdigest()[:27]}"
 
 
-def _cost(usage: Usage, settings: Settings) -> float:
+def cost_of(usage: Usage, settings: Settings) -> float:
     fresh = usage.prompt_tokens - usage.cached_tokens
     return (
         fresh * settings.llm_price_input_per_mtok
@@ -49,7 +49,7 @@ async def _usage(ctx: SlackContext, user: str, team: str | None) -> str:
     now = ctx.store.now()
     quota = ctx.settings.slack_user_quota_per_hour
     used = await ctx.store.count_requests(
-        user=user, since=now - timedelta(hours=1), exclude_kinds=("notice",)
+        user=user, since=now - timedelta(hours=1), exclude_kinds=UNMETERED_KINDS
     )
     month_start = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
     usage = await ctx.store.team_usage_since(team, month_start)
@@ -58,7 +58,7 @@ async def _usage(ctx: SlackContext, user: str, team: str | None) -> str:
         used=used,
         tokens=usage.prompt_tokens + usage.completion_tokens,
         calls=usage.calls,
-        cost_usd=_cost(usage, ctx.settings),
+        cost_usd=cost_of(usage, ctx.settings),
     )
 
 
@@ -67,7 +67,7 @@ async def _over_quota(ctx: SlackContext, user: str) -> str | None:
     if not quota:
         return None
     since = ctx.store.now() - timedelta(hours=1)
-    used = await ctx.store.count_requests(user=user, since=since, exclude_kinds=("notice",))
+    used = await ctx.store.count_requests(user=user, since=since, exclude_kinds=UNMETERED_KINDS)
     return messages.QUOTA_REACHED.format(quota=quota) if used >= quota else None
 
 

@@ -74,12 +74,37 @@ async def respond_ephemeral(
         )
 
 
+class SilentReply(ThreadReply):
+    """For jobs with no conversation to reply in (the App Home): failures are only logged."""
+
+    async def react(self, name: str = "") -> None:
+        return None
+
+    async def unreact(self, name: str = "") -> None:
+        return None
+
+    async def settle_previous(self) -> None:
+        return None
+
+    async def progress(self, message: RenderedMessage) -> None:
+        return None
+
+    async def finish(self, parts: list[RenderedMessage]) -> None:
+        log.warning("job %s (%s) ended with: %s", self.job.id, self.job.kind, parts[0].text)
+
+
+# Job kinds with nowhere to reply.
+SILENT_KINDS = frozenset({"home"})
+
+
 def reply_for(ctx: SlackContext, job: Job) -> ThreadReply:
     """Where the job's replies go: its thread (the pane's, with status and title), or
     (commands, shares) the requester alone."""
     url = job.payload.get("response_url")
     if job.kind in EPHEMERAL_KINDS and isinstance(url, str) and url:
         return EphemeralReply(ctx, job, url)
+    if job.kind in SILENT_KINDS:
+        return SilentReply(ctx, job)
     if job.payload.get("pane"):
         return PaneReply(ctx, job)
     return ThreadReply(ctx, job)

@@ -15,6 +15,7 @@ from bot.slack import messages
 from bot.slack.context import SlackContext
 from bot.slack.events import Incoming
 from bot.slack.job_payloads import (
+    UNMETERED_KINDS,
     AnswerPayload,
     AnyPayload,
     ChannelArticlePayload,
@@ -75,7 +76,9 @@ async def _decide(ctx: SlackContext, inc: Incoming) -> Decision | None:
     quota = ctx.settings.slack_user_quota_per_hour
     if quota:
         since = ctx.store.now() - timedelta(hours=1)
-        used = await ctx.store.count_requests(user=inc.user, since=since, exclude_kinds=("notice",))
+        used = await ctx.store.count_requests(
+            user=inc.user, since=since, exclude_kinds=UNMETERED_KINDS
+        )
         if used >= quota:
             limit = messages.QUOTA_REACHED.format(quota=quota)
             return NoticePayload(text=inc.text, message=limit, refusal=True)

@@ -19,8 +19,13 @@ from bot.slack.replies import ThreadReply
 from bot.store.records import Job
 
 JobKind = Literal[
-    "summary", "answer", "notice", "command", "share", "pane_start", "channel_article"
+    "summary", "answer", "notice", "command", "share", "pane_start", "channel_article", "home"
 ]
+
+
+# Requests that do not count against SLACK_USER_QUOTA_PER_HOUR: replies that need no article,
+# opening the Home tab or the pane, sharing a summary already made.
+UNMETERED_KINDS: tuple[str, ...] = ("notice", "home", "pane_start", "share")
 
 
 class JobPayload(BaseModel):
@@ -120,6 +125,12 @@ class ChannelArticlePayload(JobPayload):
     """In the pane: "summarise the last article shared in this channel" (the one viewed)."""
 
     kind: Literal["channel_article"] = "channel_article"
+
+
+class HomePayload(JobPayload):
+    """The person opened the App Home tab: publish their view."""
+
+    kind: Literal["home"] = "home"
 
 
 AnyPayload = SummaryPayload | AnswerPayload | NoticePayload | ChannelArticlePayload

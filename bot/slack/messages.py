@@ -119,3 +119,20 @@ PANE_CANT_READ = (
     "`/invite @articlebot`, or share the link here."
 )
 PANE_FOUND = "This is the last article shared in the channel you're viewing."
+HOME_TITLE = "articlebot"
+HOME_HOW = (
+    "*How to use me*\n"
+    "• Mention me with a link, pasted text or a file in a channel: the summary arrives in the "
+    "thread, and any question there gets a quote-checked answer.\n"
+    "• Send me an article in a direct message; questions there are about your latest one.\n"
+    "• `/articlebot <link>` for a private summary you can share; the message shortcut "
+    "*Summarise this article* on any message; or open me in the side panel."
+)
+HOME_RECENT = "*Your recent articles*"
+HOME_NO_RECENT = "Nothing yet: share an article with me and it will be listed here."
+HOME_QUOTA = "You have {left} of {quota} requests left this hour."
+HOME_NO_QUOTA = "There is no hourly limit on requests here."
+HOME_ADMIN = (
+    "*This workspace (admins only)*\nThis month: {tokens} tokens in {calls} model calls{cost}. "
+    "Feedback so far: {good} 👍 and {bad} 👎."
+)

@@ -14,7 +14,7 @@ from bot.slack import messages
 from bot.slack.command_intake import Taken
 from bot.slack.context import SlackContext
 from bot.slack.events import file_summary
-from bot.slack.job_payloads import SummaryPayload
+from bot.slack.job_payloads import UNMETERED_KINDS, SummaryPayload
 from bot.slack.markup import parse_message
 
 
@@ -39,7 +39,7 @@ async def take_shortcut(ctx: SlackContext, body: dict[str, Any]) -> Taken:
     since = ctx.store.now() - timedelta(hours=1)
     if (
         quota
-        and await ctx.store.count_requests(user=user, since=since, exclude_kinds=("notice",))
+        and await ctx.store.count_requests(user=user, since=since, exclude_kinds=UNMETERED_KINDS)
         >= quota
     ):
         return Taken(messages.QUOTA_REACHED.format(quota=quota))

@@ -7,12 +7,24 @@ about the DM's latest article, so the flows need the channel's threads, newest f
 from __future__ import annotations
 
 from sqlalchemy import select
+from sqlalchemy.engine import RowMapping
 
 from bot.store import tables
 from bot.store.base import StoreBase
 from bot.store.records import ThreadState
 
 _t = tables.threads
+
+
+def _state(row: RowMapping) -> ThreadState:
+    return ThreadState(
+        channel=row["channel"],
+        thread_ts=row["thread_ts"],
+        content_hash=row["content_hash"],
+        summary_ts=row["summary_ts"],
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+    )
 
 
 class RecentArticles(StoreBase):
@@ -26,14 +38,24 @@ class RecentArticles(StoreBase):
         )
         async with self._engine.connect() as conn:
             rows = (await conn.execute(query)).mappings().all()
-        return [
-            ThreadState(
-                channel=row["channel"],
-                thread_ts=row["thread_ts"],
-                content_hash=row["content_hash"],
-                summary_ts=row["summary_ts"],
-                created_at=row["created_at"],
-                updated_at=row["updated_at"],
-            )
-            for row in rows
-        ]
+        return [_state(row) for row in rows]
+
+    async def user_recent_threads(
+        self, user: str, *, team: str | None = None, limit: int = 10
+    ) -> list[ThreadState]:
+        """Threads about an article a person asked for (a mention, DM, shortcut or share),
+        most recently active first: the App Home's "your recent articles"."""
+        _j = tables.jobs
+        asked = (
+            select(_t)
+            .join(_j, (_j.c.channel == _t.c.channel) & (_j.c.thread_ts == _t.c.thread_ts))
+            .where(_j.c.user == user, _j.c.kind.in_(("summary", "channel_article", "share")))
+            .distinct()
+            .order_by(_t.c.updated_at.desc())
+            .limit(max(limit, 0))
+        )
+        if team is not None:
+            asked = asked.where(_j.c.team == team)
+        async with self._engine.connect() as conn:
+            rows = (await conn.execute(asked)).mappings().all()
+        return [_state(row) for row in rows]

@@ -59,6 +59,7 @@ class Store:
         self.add_turn = self.threads.add_turn
         self.get_turns = self.threads.get_turns
         self.latest_threads = self.recent.latest_threads
+        self.user_recent_threads = self.recent.user_recent_threads
         # Feedback on replies, and the weekly figures next to usage.
         self.record_feedback = self.feedback.record_feedback
         self.feedback_of = self.feedback.feedback_of

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bot.slack.flows.command import run_command, run_share
 from bot.slack.flows.follow_up import run_answer
+from bot.slack.flows.home import run_home
 from bot.slack.flows.notice import run_notice
 from bot.slack.flows.pane import run_channel_article, run_pane_start
 from bot.slack.flows.summary import run_summary
@@ -11,6 +12,7 @@ from bot.slack.job_payloads import (
     AnswerPayload,
     ChannelArticlePayload,
     CommandPayload,
+    HomePayload,
     NoticePayload,
     PaneStartPayload,
     SharePayload,
@@ -28,4 +30,5 @@ FLOWS: dict[str, Flow] = {
     "share": typed_flow(SharePayload, run_share),
     "pane_start": typed_flow(PaneStartPayload, run_pane_start),
     "channel_article": typed_flow(ChannelArticlePayload, run_channel_article),
+    "home": typed_flow(HomePayload, run_home),
 }

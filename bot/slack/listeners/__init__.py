@@ -15,6 +15,7 @@ from bot.slack.listeners import (
     catch_all,
     command,
     feedback,
+    home,
     mention,
     message,
     shortcut,
@@ -28,4 +29,5 @@ def register(app: AsyncApp, ctx: SlackContext, runner: JobRunner) -> None:
     feedback.register(app, ctx)
     command.register(app, ctx, runner)
     shortcut.register(app, ctx, runner)
+    home.register(app, ctx, runner)
     catch_all.register(app)

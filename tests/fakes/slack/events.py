@@ -394,3 +394,14 @@ def assistant_thread_event(
         },
         "event_ts": _now_ts(),
     }
+
+
+def app_home_opened(user: str, channel: str, *, tab: str = "home") -> dict[str, Any]:
+    """`app_home_opened`: the person opened the app's Home (or Messages) tab."""
+    return {
+        "type": "app_home_opened",
+        "user": user,
+        "channel": channel,
+        "tab": tab,
+        "event_ts": _now_ts(),
+    }

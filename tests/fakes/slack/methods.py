@@ -8,10 +8,11 @@ from typing import Any
 
 from tests.fakes.slack.files import FileRegistry
 from tests.fakes.slack.store import Message, MessageStore
-from tests.fakes.slack.validation import SlackError
+from tests.fakes.slack.validation import SlackError, check_blocks
 from tests.fakes.slack.workspace import Workspace
 
 Params = dict[str, Any]
+MAX_VIEW_BLOCKS = 100
 
 
 class OtherMethods:
@@ -41,6 +42,58 @@ class OtherMethods:
             "assistant.threads.setSuggestedPrompts": self.set_prompts,
             "files.info": self.files_info,
             "apps.connections.open": self.connections_open,
+            "chat.getPermalink": self.permalink,
+            "users.info": self.users_info,
+            "views.publish": self.views_publish,
+        }
+
+    # --- permalinks, users, App Home ----------------------------------------------------------
+
+    def permalink(self, params: Params) -> dict[str, Any]:
+        channel, ts = params.get("channel"), params.get("message_ts")
+        if not channel:
+            raise SlackError("channel_not_found")
+        if self.store.get(str(channel), str(ts or "")) is None:
+            raise SlackError("message_not_found")
+        link = f"https://fake-team.slack.com/archives/{channel}/p{str(ts).replace('.', '')}"
+        return {"ok": True, "channel": channel, "permalink": link}
+
+    def users_info(self, params: Params) -> dict[str, Any]:
+        user = params.get("user")
+        if not user or not str(user).startswith(("U", "W")):
+            raise SlackError("user_not_found")
+        admin = str(user) in self.ws.admins
+        return {
+            "ok": True,
+            "user": {
+                "id": user,
+                "team_id": self.ws.team_id,
+                "name": "person",
+                "deleted": False,
+                "is_admin": admin,
+                "is_owner": False,
+                "is_primary_owner": False,
+                "is_bot": False,
+                "tz": "Europe/London",
+            },
+        }
+
+    def views_publish(self, params: Params) -> dict[str, Any]:
+        user, view = params.get("user_id"), params.get("view")
+        if not user:
+            raise SlackError("invalid_arguments", detail="user_id is required")
+        if not isinstance(view, dict) or view.get("type") != "home":
+            raise SlackError("invalid_arguments", detail="view must be a home view")
+        blocks = view.get("blocks") or []
+        if len(blocks) > MAX_VIEW_BLOCKS:
+            raise SlackError("invalid_arguments", detail="no more than 100 items allowed")
+        check_blocks(blocks[:50])  # the per-block rules (the 50-block cap is for messages)
+        check_blocks(blocks[50:])
+        with self.store.lock:
+            self.store.views[str(user)] = view
+        return {
+            "ok": True,
+            "view": {"id": "V" + str(len(self.store.views)), "type": "home", **view},
         }
 
     def auth_test(self, params: Params) -> dict[str, Any]:

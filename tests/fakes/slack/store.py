@@ -116,6 +116,7 @@ class MessageStore:
         self.ephemerals: list[Ephemeral] = []
         self.statuses: dict[tuple[str, str], list[str]] = {}
         self.titles: dict[tuple[str, str], list[str]] = {}
+        self.views: dict[str, dict[str, Any]] = {}  # App Home views published, per user
 
     def next_ts(self) -> str:
         """A fresh, strictly increasing ts (shared by every channel, like a real clock)."""

@@ -25,7 +25,7 @@ from tests.fakes.slack.workspace import TokenKind, Workspace
 
 Handler = Callable[[dict[str, Any]], dict[str, Any]]
 
-_JSON_FIELDS = ("blocks", "attachments", "metadata", "chunks", "prompts")
+_JSON_FIELDS = ("blocks", "attachments", "metadata", "chunks", "prompts", "view")
 
 
 @dataclass

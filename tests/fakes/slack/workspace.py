@@ -31,6 +31,7 @@ class Workspace:
     bot_token: str = field(default_factory=_bot_token)
     app_token: str = field(default_factory=_app_token)
     verification_token: str = field(default_factory=lambda: secrets.token_hex(12))
+    admins: set[str] = field(default_factory=set)  # user IDs users.info reports as admins
 
     def check_token(self, token: str | None, kind: TokenKind) -> None:
         """Slack's answers: no token `not_authed`, unknown `invalid_auth`, other kind
