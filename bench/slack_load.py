@@ -11,6 +11,7 @@ Targets: ack p99 < 100 ms at 100 concurrent mentions, completion within 1.2x the
 peak RSS < 300 MB.
 
     .venv/bin/python bench/slack_load.py [--mentions 100] [--latency 1.0] [--concurrency 16]
+    .venv/bin/python bench/slack_load.py --first-text 10 --latency 1.0 --chunk-delay 0.05
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ sys.path.insert(0, str(REPO))
 
 from tests.fakes.article_server import ArticleServer  # noqa: E402
 from tests.fakes.openai_server import FakeOpenAI, Reply  # noqa: E402
-from tests.fakes.slack import FakeSlack  # noqa: E402
+from tests.fakes.slack import Call, FakeSlack  # noqa: E402
 
 SECRET = "bench-signing-secret"
 CHANNEL = "C0LOAD"
@@ -161,7 +162,8 @@ async def run(args: argparse.Namespace) -> None:
                     for ts, _ in posts:
                         if ts not in done:
                             replies = slack.bot_replies(CHANNEL, ts)
-                            if replies and "TL;DR" in json.dumps(replies[0].blocks or []):
+                            shown = json.dumps(replies[0].blocks or []) if replies else ""
+                            if "TL;DR" in shown and "Writing the summary" not in shown:
                                 done[ts] = time.monotonic()
                     await asyncio.sleep(0.05)
             progress = []
@@ -207,12 +209,77 @@ async def run(args: argparse.Namespace) -> None:
     )
 
 
+def _shown_at(slack: FakeSlack, ts: str, words: str) -> float | None:
+    """When the bot first showed `words` in the reply to `ts` (a post or an edit)."""
+    for call in slack.calls:
+        posted = call.method == "chat.postMessage" and call.params.get("thread_ts") == ts
+        edited = call.method == "chat.update" and _edits_reply_to(slack, call, ts)
+        shows = words in json.dumps(call.params.get("blocks") or [], ensure_ascii=False)
+        if (posted or edited) and call.ok and shows:
+            return call.at
+    return None
+
+
+def _edits_reply_to(slack: FakeSlack, call: Call, ts: str) -> bool:
+    message = slack.message(str(call.params.get("channel")), str(call.params.get("ts")))
+    return message is not None and message.thread_ts == ts
+
+
+async def first_text(args: argparse.Namespace) -> None:
+    """Time to the first visible summary text, one mention at a time (in-process bot, HTTP).
+
+    The fake model answers after `--latency` s (its first-token time), then streams ~12
+    characters every `--chunk-delay` s; the actors call (not streamed) takes as long as a
+    reply of the same size. "Whole summary" is when the final message (with key actors)
+    appeared: what users waited for before the summary streamed.
+    """
+    from tests.slack.harness import is_summary, running_bot
+
+    first: list[float] = []
+    whole: list[float] = []
+    with tempfile.TemporaryDirectory(prefix="articlebot-first-text-") as tmp:
+        async with running_bot(Path(tmp), "http") as h:
+            for i in range(args.first_text):
+                h.web.add(f"/ft/{i}", SAMPLE.replace("Port Ellery", f"Port Ellery {i}"),
+                          content_type="text/markdown")  # fmt: skip
+                writing = 70 * args.chunk_delay  # a ~850-character summary reply
+                h.llm.script_for("summary", Reply(delay=args.latency, chunk_delay=args.chunk_delay))
+                h.llm.script_for("actors", Reply(delay=args.latency + writing))
+                sent = time.monotonic()
+                message, _ = await h.mention(f"<{h.web.url(f'/ft/{i}')}>")
+                await h.wait_replies(message.ts, lambda rs: any(map(is_summary, rs)), timeout=60)
+                await h.wait_idle(timeout=60)
+                shown = _shown_at(h.slack, message.ts, "TL;DR")
+                done = _shown_at(h.slack, message.ts, "Key actors")
+                if shown is not None and done is not None:
+                    first.append(shown - sent)
+                    whole.append(done - sent)
+    print(
+        f"streamed summary: {len(first)}/{args.first_text} mentions, model first token "
+        f"{args.latency:.2f} s, {args.chunk_delay * 1000:.0f} ms per ~12-character chunk"
+    )
+    print(
+        f"first summary text: p50 {statistics.median(first):6.2f} s   max {max(first):6.2f} s"
+        f"   (first token + {statistics.median(first) - args.latency:.2f} s; target < 1 s)"
+    )
+    print(
+        f"whole summary:      p50 {statistics.median(whole):6.2f} s   max {max(whole):6.2f} s"
+        f"   (before streaming, nothing was visible until then)"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--mentions", type=int, default=100)
     parser.add_argument("--latency", type=float, default=1.0, help="seconds per LLM call")
     parser.add_argument("--concurrency", type=int, default=16, help="LLM_MAX_CONCURRENCY")
-    asyncio.run(run(parser.parse_args()))
+    parser.add_argument(
+        "--first-text", type=int, default=0, metavar="N",
+        help="instead: time to the first visible summary text over N mentions",
+    )  # fmt: skip
+    parser.add_argument("--chunk-delay", type=float, default=0.05, help="with --first-text")
+    args = parser.parse_args()
+    asyncio.run(first_text(args) if args.first_text else run(args))
 
 
 if __name__ == "__main__":

@@ -26,7 +26,7 @@ from bot.analysis.models import (
 from bot.analysis.offline import offline_actors, offline_answer, offline_summary
 from bot.analysis.quotes import QuoteVerifier
 from bot.analysis.schemas import AnswerOut, QuoteClaim
-from bot.analysis.summarize import SUMMARY_TEMPLATES, LLMSummarizer, SummaryOutcome
+from bot.analysis.summarize import SUMMARY_TEMPLATES, LLMSummarizer, PartialSink, SummaryOutcome
 from bot.config import Settings
 from bot.errors import LLMError
 from bot.ingest.article import Article
@@ -116,7 +116,10 @@ class Analyzer:
         request: str | None = None,
         engine: EngineName | None = None,
         fallback: bool = False,
+        on_partial: PartialSink | None = None,
     ) -> SummaryResult:
+        """Summary and actors. `on_partial` receives the summary as it streams (LLM, single
+        pass only); cache hits, the offline engine and long articles arrive whole."""
         if self._pick(engine) == "offline":
             return self.offline_summary(article, notice=OFFLINE_NOTICE)
         key = self.summary_cache_key(article, request)
@@ -125,7 +128,7 @@ class Analyzer:
             result.usage = type(result.usage)()  # a cache hit costs no tokens
             return result
         try:
-            outcome = await self._summarizer.run(article, request=request)
+            outcome = await self._summarizer.run(article, request=request, on_partial=on_partial)
         except LLMError as exc:
             if not fallback:
                 raise

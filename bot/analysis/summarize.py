@@ -18,7 +18,7 @@ A half that had already succeeded is always kept.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -30,7 +30,7 @@ from bot.analysis.quotes import QuoteVerifier
 from bot.analysis.schemas import ActorClaim, ActorsOut, ChunkNotesOut, SummaryOut
 from bot.errors import LLMError, LLMInvalidOutput, LLMTruncated
 from bot.ingest.article import Article
-from bot.llm.client import LLMClient
+from bot.llm.client import Completion, LLMClient
 from bot.llm.usage import Usage
 from bot.prompts import PromptLibrary
 
@@ -47,6 +47,8 @@ OUTPUT_TOKENS = {"summary": 1_200, "actors": 2_000, "chunk_notes": 1_500}
 # Faults of one reply, not of the server: the sibling call is worth finishing.
 REPLY_FAULTS = (LLMInvalidOutput, LLMTruncated)
 
+# Receives the summary so far while it streams (TL;DR and key-point texts, no references).
+PartialSink = Callable[[Summary], Awaitable[None]]
 V = TypeVar("V")
 W = TypeVar("W")
 
@@ -126,7 +128,9 @@ class LLMSummarizer:
             {"role": "user", "content": self.prompts.render(template, **variables)},
         ]
 
-    async def run(self, article: Article, *, request: str | None = None) -> SummaryOutcome:
+    async def run(
+        self, article: Article, *, request: str | None = None, on_partial: PartialSink | None = None
+    ) -> SummaryOutcome:
         variables = {
             "meta": prompt_context.meta(article),
             "paragraphs": prompt_context.numbered(article),
@@ -143,7 +147,7 @@ class LLMSummarizer:
             self.llm.prompt_tokens(ActorsOut, actors_msgs, task="actors"),
         )
         if needed <= room:
-            return await self._single_pass(article, summary_msgs, actors_msgs)
+            return await self._single_pass(article, summary_msgs, actors_msgs, on_partial)
         return await self._map_reduce(article, request=request)
 
     async def _single_pass(
@@ -151,14 +155,20 @@ class LLMSummarizer:
         article: Article,
         summary_msgs: list[dict[str, str]],
         actors_msgs: list[dict[str, str]],
+        on_partial: PartialSink | None = None,
     ) -> SummaryOutcome:
-        summary_c, actors_c = await first_failure_cancels(
-            self.llm.complete(
+        summary_call = (
+            self._streamed_summary(summary_msgs, on_partial)
+            if on_partial is not None
+            else self.llm.complete(
                 SummaryOut,
                 summary_msgs,
                 task="summary",
                 max_output_tokens=self._output_tokens("summary"),
-            ),
+            )
+        )
+        summary_c, actors_c = await first_failure_cancels(
+            summary_call,
             self.llm.complete(
                 ActorsOut,
                 actors_msgs,
@@ -198,6 +208,19 @@ class LLMSummarizer:
             summary_error=summary_error,
             actors_error=actors_error,
         )
+
+    async def _streamed_summary(
+        self, messages: list[dict[str, str]], on_partial: PartialSink
+    ) -> Completion[SummaryOut]:
+        """The summary call, streamed: each partial reply goes to `on_partial` as it arrives
+        (the TL;DR and key points carry no quotes, so they can be shown before validation)."""
+        async for update in self.llm.stream(
+            SummaryOut, messages, task="summary", max_output_tokens=self._output_tokens("summary")
+        ):
+            if update.completion is not None:
+                return update.completion
+            await on_partial(partial_summary(update.partial))
+        raise LLMInvalidOutput("The language model returned no answer.")
 
     def _chunk_messages(
         self, article: Article, numbers: list[int], part: int, parts: int
@@ -315,3 +338,19 @@ def merge_actors(claims: list[ActorClaim]) -> list[ActorClaim]:
         kept.quotes.extend(claim.quotes)
     ranked = sorted(merged, key=lambda k: -seen_in[k])  # stable: first-seen order breaks ties
     return [merged[k] for k in ranked][: MAX_ACTORS * 2]
+
+
+def partial_summary(partial: dict[str, Any]) -> Summary:
+    """What a partial summary reply already says: the TL;DR and the key-point texts so far
+    (paragraph references are left out until the reply is complete and grounded)."""
+    tldr = partial.get("tldr")
+    bullets = partial.get("bullets")
+    texts = [
+        str(b.get("text")).strip()
+        for b in (bullets if isinstance(bullets, list) else [])
+        if isinstance(b, dict) and isinstance(b.get("text"), str) and b.get("text", "").strip()
+    ]
+    return Summary(
+        tldr=tldr.strip() if isinstance(tldr, str) else "",
+        bullets=[Bullet(text=t, paragraphs=[]) for t in texts],
+    )

@@ -184,7 +184,9 @@ def shown(message: Message) -> str:
 
 
 def is_summary(message: Message) -> bool:
-    return "TL;DR" in shown(message)
+    """The finished summary (not the one still being written)."""
+    text = shown(message)
+    return "TL;DR" in text and "Writing the summary" not in text
 
 
 @asynccontextmanager

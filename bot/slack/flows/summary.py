@@ -8,7 +8,9 @@ the thread to that article.
 from __future__ import annotations
 
 import logging
+import time
 
+from bot.analysis.models import Summary
 from bot.errors import BadInput
 from bot.ingest.article import Article
 from bot.slack import messages
@@ -17,7 +19,9 @@ from bot.slack.files import is_readable, load_file
 from bot.slack.job_payloads import SummaryPayload
 from bot.slack.render import summary_message
 from bot.slack.render.feedback import feedback_blocks, with_feedback
+from bot.slack.render.summary_stream import summary_progress
 from bot.slack.replies import ThreadReply
+from bot.slack.streaming import UPDATE_INTERVAL_S
 from bot.slack.usage_accounting import record_usage
 from bot.store.records import Job
 
@@ -55,6 +59,24 @@ async def load_article(
     raise failures[0][1]
 
 
+class PartialSummary:
+    """Shows the summary as the model writes it: at once when the first words arrive, then at
+    most once every UPDATE_INTERVAL_S (chat.update's pace), in the reply message."""
+
+    def __init__(self, article: Article, reply: ThreadReply) -> None:
+        self.article, self.reply = article, reply
+        self._shown_at: float | None = None
+
+    async def show(self, summary: Summary) -> None:
+        if not (summary.tldr or summary.bullets):
+            return
+        now = time.monotonic()
+        if self._shown_at is not None and now - self._shown_at < UPDATE_INTERVAL_S:
+            return
+        self._shown_at = now
+        await self.reply.progress(summary_progress(self.article, summary))
+
+
 async def run_summary(
     ctx: SlackContext, job: Job, reply: ThreadReply, payload: SummaryPayload
 ) -> None:
@@ -67,7 +89,10 @@ async def run_summary(
     )
     await reply.status(f"Summarising “{article.display_title}”…")
     result = await ctx.runtime.analyzer.summarize(
-        article, request=payload.note or None, fallback=True
+        article,
+        request=payload.note or None,
+        fallback=True,
+        on_partial=PartialSummary(article, reply).show,
     )
     await record_usage(ctx, job, "summary", result.usage)
     if payload.switch:
