@@ -18,6 +18,8 @@ STATUS_CHARS = 50  # Slack shows the status on one short line
 
 
 class PaneReply(ThreadReply):
+    placeholder_first = False  # progress is the status line: the first partial is the post
+
     async def status(self, text: str) -> None:
         short = text if len(text) <= STATUS_CHARS else text[: STATUS_CHARS - 1] + "…"
         await self._assistant("setStatus", status=short[:1].lower() + short[1:])

@@ -65,6 +65,10 @@ def halved(message: RenderedMessage) -> list[RenderedMessage]:
 
 
 class ThreadReply:
+    # Progress lives in a placeholder message posted first; without one (its post failed),
+    # partial results wait for the final message instead of adding posts.
+    placeholder_first = True
+
     def __init__(self, ctx: SlackContext, job: Job) -> None:
         self.ctx = ctx
         self.job = job

@@ -70,6 +70,8 @@ class PartialSummary:
     async def show(self, summary: Summary) -> None:
         if not (summary.tldr or summary.bullets):
             return
+        if self.reply.ts is None and self.reply.placeholder_first:
+            return  # the placeholder could not be posted: don't add posts while Slack fails
         now = time.monotonic()
         if self._shown_at is not None and now - self._shown_at < UPDATE_INTERVAL_S:
             return
