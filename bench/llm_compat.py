@@ -35,16 +35,16 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from bot.analysis.analyzer import Analyzer  # noqa: E402
-from bot.analysis.models import Turn  # noqa: E402
 from bot.config import Settings, load_settings  # noqa: E402
+from bot.domain.article import Article  # noqa: E402
+from bot.domain.turn import Turn  # noqa: E402
+from bot.domain.usage import CallRecord  # noqa: E402
 from bot.errors import ArticlebotError  # noqa: E402
 from bot.eval.dataset import load_dataset  # noqa: E402
 from bot.eval.runner import run_questions  # noqa: E402
-from bot.ingest.article import Article  # noqa: E402
 from bot.ingest.extract import extract_text  # noqa: E402
 from bot.llm.client import LLMClient  # noqa: E402
 from bot.llm.protocol import KNOWN_SERVERS  # noqa: E402
-from bot.llm.usage import CallRecord  # noqa: E402
 from tests.fakes.openai_server import PROFILES, FakeOpenAI  # noqa: E402
 
 SAMPLE = REPO / "samples" / "tidal-pilot.md"

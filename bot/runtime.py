@@ -13,10 +13,10 @@ from dataclasses import dataclass
 
 from bot.analysis.analyzer import Analyzer
 from bot.config import Settings
+from bot.domain.usage import CallRecord
 from bot.ingest.fetch import SafeFetcher
 from bot.ingest.loader import ArticleLoader
 from bot.llm.client import LLMClient
-from bot.llm.usage import CallRecord
 from bot.store.store import Store
 
 log = logging.getLogger("articlebot.usage")

@@ -12,10 +12,11 @@ from collections.abc import AsyncIterator
 import pytest
 
 from bot.analysis.analyzer import OFFLINE_NOTICE, Analyzer
-from bot.analysis.models import AnswerDelta, AnswerDone, SummaryResult, Turn
+from bot.analysis.models import AnswerDelta, AnswerDone, SummaryResult
 from bot.config import Settings
+from bot.domain.article import Article
+from bot.domain.turn import Turn
 from bot.errors import LLMError
-from bot.ingest.article import Article
 from bot.ingest.extract import extract_text
 from bot.llm.client import LLMClient
 from bot.store.store import Store

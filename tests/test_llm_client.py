@@ -22,6 +22,7 @@ from typing import Any, Literal
 import pytest
 from pydantic import BaseModel, Field
 
+from bot.domain.usage import CallRecord
 from bot.errors import (
     BudgetExceeded,
     LLMInvalidOutput,
@@ -33,7 +34,6 @@ from bot.errors import (
 from bot.llm.client import PLACEHOLDER_API_KEY, LLMClient, uses_max_completion_tokens
 from bot.llm.retry import RetryPolicy, parse_retry_after
 from bot.llm.structured import strict_schema
-from bot.llm.usage import CallRecord
 from tests.fakes.openai_server import FakeOpenAI, Reply
 
 API_KEY = "sk-test-0123456789abcdefSECRET"

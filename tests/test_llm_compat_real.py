@@ -13,8 +13,8 @@ import os
 import pytest
 
 from bot.analysis.analyzer import Analyzer
-from bot.analysis.models import Turn
 from bot.analysis.quotes import QuoteVerifier
+from bot.domain.turn import Turn
 from bot.ingest.extract import extract_text
 from bot.llm.client import LLMClient
 from tests.shared_data import SAMPLE_ARTICLE

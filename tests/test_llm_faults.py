@@ -17,8 +17,8 @@ from pydantic import BaseModel
 
 from bot.analysis.analyzer import Analyzer
 from bot.analysis.models import AnswerDone
+from bot.domain.article import Article
 from bot.errors import LLMError, LLMRateLimited, LLMTimeout, LLMUnavailable
-from bot.ingest.article import Article
 from bot.ingest.extract import extract_text
 from bot.llm.client import LLMClient
 from tests.fakes.openai_server import FAULTS, FakeOpenAI, Reply

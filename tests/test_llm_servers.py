@@ -16,10 +16,10 @@ import pytest
 from pydantic import BaseModel
 
 from bot.analysis.analyzer import Analyzer
-from bot.analysis.models import Turn
 from bot.config import Settings
+from bot.domain.article import Article
+from bot.domain.turn import Turn
 from bot.errors import LLMUnavailable
-from bot.ingest.article import Article
 from bot.ingest.extract import extract_text
 from bot.llm.client import LLMClient
 from bot.llm.structured import InvalidReply, parse_reply

@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import Protocol
 
 from bot.config import Settings
+from bot.domain.article import Article
 from bot.errors import BadInput, TooLarge
-from bot.ingest.article import Article
 from bot.ingest.extract import extract_document, extract_text
 from bot.ingest.fetch import SafeFetcher
 from bot.ingest.sniff import SNIFF_BYTES, sniff_type

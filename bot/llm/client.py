@@ -22,6 +22,7 @@ import openai
 from pydantic import BaseModel
 
 from bot.config import Settings
+from bot.domain.usage import CallRecord, Usage
 from bot.errors import LLMInvalidOutput, LLMTruncated, LLMUnavailable
 from bot.llm.accounting import UsageRecorder
 from bot.llm.budget import TokenBudget
@@ -29,7 +30,6 @@ from bot.llm.protocol import Renegotiate, Request, StructuredProtocol
 from bot.llm.retry import RetryPolicy, server_message, to_user_error
 from bot.llm.structured import InvalidReply, is_blank, parse_reply, partial_object
 from bot.llm.transport import RawReply, Rejection, Transport
-from bot.llm.usage import CallRecord, Usage
 from bot.metrics import LLM_LATENCY
 from bot.prompts import PromptLibrary, default_library
 
