@@ -128,8 +128,8 @@ async def run_row(settings: Settings, requests: Callable[[], int] | None) -> dic
     counter = CallCounter()
     article = sample_article()
     outcomes: dict[str, Outcome] = {}
-    async with LLMClient(settings, usage_sink=counter) as llm:
-        analyzer = Analyzer(settings, llm=llm)
+    async with LLMClient(settings.llm, usage_sink=counter) as llm:
+        analyzer = Analyzer(settings.analysis, llm=llm)
         for name, task in TASKS.items():
             before = requests() if requests else counter.calls
             start = time.perf_counter()

@@ -58,9 +58,9 @@ class Runtime:
         0 runs it in a thread (the CLI, where a process pool would only add start-up time).
         """
         store = await Store.open(settings.resolved_database_url)
-        fetcher = SafeFetcher(settings)
+        fetcher = SafeFetcher(settings.fetch)
         want_llm = settings.llm_configured if use_llm is None else use_llm
-        llm = LLMClient(settings, usage_sink=log_usage) if want_llm else None
+        llm = LLMClient(settings.llm, usage_sink=log_usage) if want_llm else None
         executor = (
             ProcessPoolExecutor(
                 max_workers=extract_processes, mp_context=multiprocessing.get_context("spawn")
@@ -72,9 +72,11 @@ class Runtime:
             settings=settings,
             store=store,
             fetcher=fetcher,
-            loader=ArticleLoader(settings, fetcher=fetcher, store=store, executor=executor),
+            loader=ArticleLoader(
+                settings.analysis, fetcher=fetcher, store=store, executor=executor
+            ),
             llm=llm,
-            analyzer=Analyzer(settings, llm=llm, store=store),
+            analyzer=Analyzer(settings.analysis, llm=llm, store=store),
             executor=executor,
         )
 

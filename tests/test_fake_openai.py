@@ -91,7 +91,7 @@ async def client_for(make_settings) -> AsyncIterator[Callable[..., LLMClient]]:
 
     def factory(server: FakeOpenAI, **overrides: Any) -> LLMClient:
         settings = make_settings(llm_base_url=server.base_url, **overrides)
-        clients.append(LLMClient(settings))
+        clients.append(LLMClient(settings.llm))
         return clients[-1]
 
     yield factory
