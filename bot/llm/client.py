@@ -23,6 +23,7 @@ from pydantic import BaseModel
 
 from bot.config import Settings
 from bot.errors import LLMInvalidOutput, LLMTruncated, LLMUnavailable
+from bot.fairness import FairLimiter
 from bot.llm.budget import TokenBudget
 from bot.llm.retry import (
     RetryPolicy,
@@ -124,7 +125,7 @@ class LLMClient:
         self._mode = JSON_OBJECT if settings.llm_structured_mode == JSON_OBJECT else JSON_SCHEMA
         self._stream_usage = True
         self._retry = RetryPolicy(max_retries=settings.llm_max_retries)
-        self._semaphore: asyncio.Semaphore | None = None
+        self._semaphore: FairLimiter | None = None
         self._semaphore_loop: asyncio.AbstractEventLoop | None = None
         self._owns_http_client = http_client is None
         timeout = settings.llm_timeout_seconds
@@ -436,11 +437,12 @@ class LLMClient:
 
     # --- retries, concurrency, errors --------------------------------------------------------
 
-    def _slot(self) -> asyncio.Semaphore:
-        """The concurrency bound, created in (and re-created for) the running loop."""
+    def _slot(self) -> FairLimiter:
+        """The concurrency bound, created in (and re-created for) the running loop; waiting
+        calls are served round robin by requester (`bot/fairness.py`), not first come."""
         loop = asyncio.get_running_loop()
         if self._semaphore is None or self._semaphore_loop is not loop:
-            self._semaphore = asyncio.Semaphore(self.settings.llm_max_concurrency)
+            self._semaphore = FairLimiter(self.settings.llm_max_concurrency)
             self._semaphore_loop = loop
         return self._semaphore
 
