@@ -159,7 +159,7 @@ class SlackBot:
         )
         runner = JobRunner(ctx, FLOWS)
         bot = cls(ctx=ctx, runner=runner, app=bolt_app(ctx, runner))
-        runner.start_sweeping()
+        await runner.start()
         if http:
             bot.http_runner = web.AppRunner(http_app(bot.app, ctx), access_log=None)
             await bot.http_runner.setup()

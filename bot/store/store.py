@@ -33,7 +33,10 @@ class Store(ArticleCache, SlackIntake, ThreadMemory, UsageLedger):
         return cls(engine, clock=clock)
 
     async def close(self) -> None:
-        await self._engine.dispose()
+        try:
+            await self.close_presence()
+        finally:
+            await self._engine.dispose()
 
     async def __aenter__(self) -> Store:
         return self
