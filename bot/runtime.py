@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import os
 from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass
 
@@ -17,6 +18,7 @@ from bot.ingest.fetch import SafeFetcher
 from bot.ingest.loader import ArticleLoader
 from bot.llm.client import LLMClient
 from bot.llm.usage import CallRecord
+from bot.parent_watch import exit_with_parent
 from bot.store.store import Store
 
 log = logging.getLogger("articlebot.usage")
@@ -63,7 +65,11 @@ class Runtime:
         llm = LLMClient(settings, usage_sink=log_usage) if want_llm else None
         executor = (
             ProcessPoolExecutor(
-                max_workers=extract_processes, mp_context=multiprocessing.get_context("spawn")
+                max_workers=extract_processes,
+                mp_context=multiprocessing.get_context("spawn"),
+                # Workers exit when the bot dies, even by kill -9 (no orphans).
+                initializer=exit_with_parent,
+                initargs=(os.getpid(),),
             )
             if extract_processes > 0
             else None

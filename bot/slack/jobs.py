@@ -155,6 +155,9 @@ class JobRunner:
         """Graceful shutdown: stop sweeping, let running jobs finish, hand back the rest."""
         if self._sweeper is not None:
             self._sweeper.cancel()
+            # Wait for it: a query cut off mid-flight must not outlive the store it used.
+            await asyncio.gather(self._sweeper, return_exceptions=True)
+            self._sweeper = None
         if self._tasks:
             _, pending = await asyncio.wait(set(self._tasks), timeout=timeout)
             for task in pending:

@@ -25,7 +25,7 @@ from tests.slack.harness import CHANNEL, SIGNING_SECRET, is_summary, running_bot
 
 
 def start_bot_process(
-    slack: FakeSlack, llm: FakeOpenAI, data: Path, port: int | None = None
+    slack: FakeSlack, llm: FakeOpenAI, data: Path, port: int | None = None, *, lease_s: int = 2
 ) -> subprocess.Popen:
     """`articlebot run` as its own process, as an admin would start it (HTTP mode with a port)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("LLM_", "SLACK_"))}
@@ -38,7 +38,7 @@ def start_bot_process(
         "LLM_API_KEY": "sk-crash-test-0123456789",
         "DATA_DIR": str(data),
         "FETCH_ALLOW_NETWORKS": "127.0.0.1/32",
-        "SLACK_JOB_LEASE_SECONDS": "2",
+        "SLACK_JOB_LEASE_SECONDS": str(lease_s),
     }
     http = ["--http", "--host", "127.0.0.1", "--port", str(port)] if port else []
     return subprocess.Popen(
@@ -110,6 +110,74 @@ def test_crash_after_ack_is_resumed_on_start(tmp_path: Path, mode: str) -> None:
         assert len(slack.bot_replies(CHANNEL, message.ts)) == 1, "the placeholder was edited"
         assert "Port Ellery" in shown(replies[0])
         second.send_signal(signal.SIGTERM)  # graceful stop
+        assert second.wait(timeout=20) == 0, second.stderr.read() if second.stderr else ""
+
+
+def descendants(pid: int) -> set[int]:
+    """Every living process below `pid` (children, their children...), from /proc."""
+    parents: dict[int, int] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # exited while we looked
+        if fields[0] != "Z":  # a zombie is dead, only not yet reaped by its parent
+            parents[int(stat.parent.name)] = int(fields[1])
+    found: set[int] = set()
+    frontier = {pid}
+    while frontier:
+        frontier = {child for child, parent in parents.items() if parent in frontier}
+        found |= frontier
+    return found
+
+
+def alive(pids: set[int]) -> set[int]:
+    return {pid for pid in pids if _not_zombie(pid)}
+
+
+def _not_zombie(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs Linux /proc")
+def test_kill_9_leaves_no_process_behind_and_the_restart_takes_over_at_once(
+    tmp_path: Path,
+) -> None:
+    """The lease is ten minutes: only the dead worker's freed lock can explain a quick resume."""
+    with ExitStack() as stack:
+        slack = stack.enter_context(FakeSlack())
+        llm = stack.enter_context(FakeOpenAI())
+        web = stack.enter_context(ArticleServer())
+        data = tmp_path / "data"
+        llm.script_for("summary", Reply(stall=True))
+        llm.script_for("actors", Reply(stall=True))
+        first = start_bot_process(slack, llm, data, lease_s=600)
+        stack.callback(first.kill)
+        text = f"<@{slack.bot_user_id}> <{web.url('/tidal')}>"
+        message, event = slack.user_message(CHANNEL, text)
+        slack.wait_connected(timeout=30)
+        slack.wait_for_ack(slack.send_event(event), timeout=10)
+        wait_for(lambda: len(llm.chat_requests) >= 2, timeout=20, message="LLM called")
+        workers = descendants(first.pid)  # the extraction worker (and its resource tracker)
+        assert workers, "the article was extracted in a worker process"
+        first.send_signal(signal.SIGKILL)
+        first.wait(timeout=10)
+        wait_for(
+            lambda: not alive(workers), timeout=30, message=lambda: f"orphans: {alive(workers)}"
+        )
+
+        second = start_bot_process(slack, llm, data, lease_s=600)
+        stack.callback(second.kill)
+        wait_for(
+            lambda: [r for r in slack.bot_replies(CHANNEL, message.ts) if is_summary(r)],
+            timeout=60,  # far below the lease: it was not the lease that ran out
+            message="summary posted after restart",
+        )
+        assert len(slack.bot_replies(CHANNEL, message.ts)) == 1, "the placeholder was edited"
+        second.send_signal(signal.SIGTERM)
         assert second.wait(timeout=20) == 0, second.stderr.read() if second.stderr else ""
 
 
