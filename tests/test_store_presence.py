@@ -15,6 +15,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import pytest
+from sqlalchemy import text
+
 from bot.metrics import LEASE_TAKEOVERS
 from bot.store import Store
 from tests.shared_data import REPO_ROOT
@@ -149,3 +152,30 @@ async def test_queue_stats_count_unfinished_jobs(store: Store, clock: FakeClock)
     assert await store.queue_stats() == (2, first.created_at)
     await store.finish_job(first.id, status="done")
     assert await store.queue_stats() == (1, second.created_at)
+
+
+async def test_a_dropped_lock_connection_is_noticed_and_the_lock_taken_again(
+    db_url: str,
+) -> None:
+    if not db_url.startswith("postgresql"):
+        pytest.skip("only PostgreSQL holds the lock on a connection that can drop")
+    first, second = await Store.open(db_url), await Store.open(db_url)
+    try:
+        owner = await first.register_worker("survivor")
+        job = await _job(first)
+        assert await first.claim_job(job.id, worker=owner, lease_s=600) is not None
+        async with second.engine.connect() as conn:  # what a server restart does to it
+            await conn.execute(
+                text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_locks"
+                    " WHERE locktype = 'advisory' AND classid = :ns AND granted AND database ="
+                    " (SELECT oid FROM pg_database WHERE datname = current_database())"
+                ),
+                {"ns": 0x41424F54},
+            )
+        await first.refresh_worker()  # what the runner's sweeper does every second
+        me = await second.register_worker("replica-b")
+        assert await second.claim_job(job.id, worker=me, lease_s=600) is None
+    finally:
+        await first.close()
+        await second.close()

@@ -146,6 +146,7 @@ class JobRunner:
     async def _sweep(self) -> None:
         while True:
             try:
+                await self.ctx.store.refresh_worker()
                 await self.resume()
             except Exception:
                 log.exception("resuming unfinished jobs failed; will retry")

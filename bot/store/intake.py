@@ -78,6 +78,10 @@ class SlackIntake(StoreBase):
                 return worker
         raise RuntimeError("could not take a worker liveness lock (ten keys taken)")
 
+    async def refresh_worker(self) -> None:
+        """Check that this process still holds its liveness locks; retake lost ones."""
+        await self._presence.refresh()
+
     async def close_presence(self) -> None:
         await self._presence.close()
 

@@ -77,6 +77,9 @@ class Presence:
     async def forget(self, worker: str) -> None:
         """Clean up after a dead worker whose jobs were taken over (nothing to do here)."""
 
+    async def refresh(self) -> None:
+        """Make sure our own locks are still held; take them again if they were lost."""
+
     async def close(self) -> None:
         """Stop holding our locks (graceful shutdown: we are no longer alive for others)."""
 
@@ -174,9 +177,7 @@ class PostgresPresence(Presence):
         worker = name + self.tag
         async with self._lock:
             if self._conn is None:
-                self._conn = await self._engine.connect()
-                # Autocommit: the session lock must not live inside a transaction we'd close.
-                await self._conn.execution_options(isolation_level="AUTOCOMMIT")
+                self._conn = await self._open_lock_connection()
             got = await self._conn.scalar(
                 text("SELECT pg_try_advisory_lock(:ns, :key)"),
                 {"ns": _PG_NAMESPACE, "key": _key(worker)},
@@ -191,8 +192,6 @@ class PostgresPresence(Presence):
         found: dict[str, Liveness] = {worker: "unknown" for worker in workers}
         if not wanted:
             return found
-        if self._conn is not None and self._conn.closed:
-            log.error("lost the connection holding this worker's liveness lock")
         query = text(
             "SELECT objid FROM pg_locks WHERE locktype = 'advisory' AND granted"
             " AND classid = :ns AND objsubid = 2"
@@ -203,6 +202,43 @@ class PostgresPresence(Presence):
         for worker in wanted:
             found[worker] = "alive" if worker in self._held or _key(worker) in held else "dead"
         return found
+
+    async def refresh(self) -> None:
+        """The lock connection can drop while we live (a server restart, a network cut), and
+        the locks with it: others would take our jobs. Called every sweep (about a second), so
+        that window stays short: check the connection, and on a new one take the locks again."""
+        async with self._lock:
+            if not self._held:
+                return
+            if self._conn is not None:
+                try:
+                    await self._conn.scalar(text("SELECT 1"))
+                    return
+                except Exception:
+                    log.warning("the connection holding this worker's liveness lock dropped")
+                    await self._discard_connection()
+            self._conn = await self._open_lock_connection()
+            for worker in self._held:
+                got = await self._conn.scalar(
+                    text("SELECT pg_try_advisory_lock(:ns, :key)"),
+                    {"ns": _PG_NAMESPACE, "key": _key(worker)},
+                )
+                if not got:
+                    log.error("worker %s could not take its liveness lock again", worker)
+
+    async def _open_lock_connection(self) -> AsyncConnection:
+        conn = await self._engine.connect()
+        # Autocommit: the session lock must not live inside a transaction we'd close.
+        return await conn.execution_options(isolation_level="AUTOCOMMIT")
+
+    async def _discard_connection(self) -> None:
+        if self._conn is not None:
+            try:
+                await self._conn.invalidate()
+                await self._conn.close()
+            except Exception:
+                pass
+            self._conn = None
 
     async def close(self) -> None:
         async with self._lock:
