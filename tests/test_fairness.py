@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import contextvars
+import threading
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from bot.fairness import FairLimiter, requester
+from bot.fairness import FairExecutor, FairLimiter, requester
 
 
 async def _run(limiter: FairLimiter, who: tuple[str, ...], log: list[tuple[str, ...]],
@@ -118,3 +121,56 @@ async def test_without_a_requester_it_is_first_come_first_served() -> None:
 def test_limit_must_be_positive() -> None:
     with pytest.raises(ValueError):
         FairLimiter(0)
+
+
+def _submit_as(executor: FairExecutor, who: tuple[str, ...], fn, *args):  # type: ignore[no-untyped-def]
+    """Submit from a context whose requester is `who` (as a job's task would)."""
+    context = contextvars.copy_context()
+    context.run(requester.set, who)
+    return context.run(executor.submit, fn, *args)
+
+
+def test_executor_serves_requesters_in_turn_and_passes_results_through() -> None:
+    gate = threading.Event()
+    order: list[str] = []
+
+    def work(name: str) -> str:
+        gate.wait(10)
+        order.append(name)
+        if name == "bad":
+            raise ValueError("unreadable article")
+        return name.upper()
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        executor = FairExecutor(pool, limit=1)
+        first = _submit_as(executor, ("flood",), work, "flood-0")  # takes the only slot
+        flood = [_submit_as(executor, ("flood",), work, f"flood-{i}") for i in range(1, 6)]
+        single = _submit_as(executor, ("single",), work, "single")
+        bad = _submit_as(executor, ("third",), work, "bad")
+        cancelled = _submit_as(executor, ("flood",), work, "never")
+        assert cancelled.cancel()  # still waiting here: cancellable, and never run
+        gate.set()
+        assert single.result(10) == "SINGLE" and first.result(10) == "FLOOD-0"
+        with pytest.raises(ValueError, match="unreadable"):
+            bad.result(10)
+        assert [f.result(10) for f in flood] == [f"FLOOD-{i}" for i in range(1, 6)]
+    # After the running call, the waiting requesters alternate: flood, single, third, flood...
+    assert order[:4] == ["flood-0", "flood-1", "single", "bad"]
+    assert "never" not in order and len(order) == 8
+
+
+def test_executor_without_requesters_keeps_submission_order() -> None:
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        executor = FairExecutor(pool, limit=2)
+        futures = [executor.submit(pow, 2, n) for n in range(20)]
+        assert [f.result(10) for f in futures] == [2**n for n in range(20)]
+
+
+def test_executor_reports_a_broken_pool_on_every_waiting_call() -> None:
+    pool = ThreadPoolExecutor(max_workers=1)
+    pool.shutdown()
+    executor = FairExecutor(pool, limit=1)
+    futures = [executor.submit(pow, 2, n) for n in range(3)]
+    for future in futures:
+        with pytest.raises(RuntimeError):
+            future.result(10)
