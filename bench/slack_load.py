@@ -10,7 +10,13 @@ the fake LLM (fixed latency L per call) and the article server run in this proce
 Targets: ack p99 < 100 ms at 100 concurrent mentions, completion within 1.2x the ideal,
 peak RSS < 300 MB.
 
+`--flood N` measures fairness instead: one user sends N mentions at once, then another user
+sends one; printed is the second user's wait for their summary (against one LLM-bound summary,
+2 calls x L, and against the flood's own waits). `--bot-src DIR` runs the bot from another
+checkout (e.g. an export of main) for a side-by-side "before".
+
     .venv/bin/python bench/slack_load.py [--mentions 100] [--latency 1.0] [--concurrency 16]
+    .venv/bin/python bench/slack_load.py --flood 200 --latency 0.5 --concurrency 4
 """
 
 from __future__ import annotations
@@ -83,6 +89,8 @@ async def wait_healthy(url: str, deadline: float) -> None:
 
 
 async def run(args: argparse.Namespace) -> None:
+    if args.flood:
+        args.mentions = args.flood + 1  # the flood, then one mention from someone else
     with FakeSlack() as slack, FakeOpenAI(keep_requests=False) as llm, ArticleServer() as web:
         for i in range(args.mentions):
             body = (
@@ -108,7 +116,10 @@ async def run(args: argparse.Namespace) -> None:
             "DATA_DIR": str(data),
             "FETCH_ALLOW_NETWORKS": "127.0.0.1/32",
             "LOG_LEVEL": "WARNING",
+            "SLACK_USER_QUOTA_PER_HOUR": "0",  # a flood from one user is the point
         }
+        if args.bot_src:
+            env["PYTHONPATH"] = str(Path(args.bot_src).resolve())
         bot = subprocess.Popen(
             [sys.executable, "-m", "bot", "run", "--http", "--host", "127.0.0.1", "--port",
              str(port)],
@@ -118,8 +129,11 @@ async def run(args: argparse.Namespace) -> None:
             await wait_healthy(f"http://127.0.0.1:{port}/healthz", time.monotonic() + 60)
             posts = []
             for i in range(args.mentions):
+                user = f"U{i:05d}"
+                if args.flood:
+                    user = "U0SINGLE" if i == args.flood else "U0FLOOD"
                 message, event = slack.user_message(
-                    CHANNEL, f"<@{slack.bot_user_id}> <{web.url(f'/load/{i}')}>", user=f"U{i:05d}"
+                    CHANNEL, f"<@{slack.bot_user_id}> <{web.url(f'/load/{i}')}>", user=user
                 )
                 body = json.dumps(slack.event_body(event)).encode()
                 posts.append((message.ts, body))
@@ -149,7 +163,11 @@ async def run(args: argparse.Namespace) -> None:
                 await asyncio.gather(*(warm(i) for i in range(args.mentions)))
                 server_acks: list[float] = []
                 t0 = time.monotonic()
-                await asyncio.gather(*(mention(ts, body) for ts, body in posts))
+                if args.flood:  # the flood is in (acked), then the single mention
+                    await asyncio.gather(*(mention(ts, body) for ts, body in posts[:-1]))
+                    await mention(*posts[-1])
+                else:
+                    await asyncio.gather(*(mention(ts, body) for ts, body in posts))
                 deadline = t0 + max(120.0, 4 * args.latency * args.mentions)
                 done: dict[str, float] = {}
                 while len(done) < len(posts) and time.monotonic() < deadline:
@@ -174,6 +192,8 @@ async def run(args: argparse.Namespace) -> None:
         finally:
             bot.terminate()
             bot.wait(timeout=30)
+    if args.flood:
+        print_fairness(args, posts, sent, done)
     ideal = math.ceil(2 * args.mentions / args.concurrency) * args.latency
     elapsed = max(done.values()) - t0 if done else float("nan")
     print(
@@ -202,11 +222,42 @@ async def run(args: argparse.Namespace) -> None:
     )
 
 
+def print_fairness(
+    args: argparse.Namespace,
+    posts: list[tuple[str, bytes]],
+    sent: dict[str, float],
+    done: dict[str, float],
+) -> None:
+    single = posts[-1][0]
+    flood = [done[ts] - sent[ts] for ts, _ in posts[:-1] if ts in done]
+    wait = done[single] - sent[single] if single in done else float("nan")
+    alone = 2 * args.latency  # one summary: two LLM calls, at best in parallel
+    print(
+        f"burst fairness ({args.flood} mentions from one user, then 1 from another; "
+        f"LLM {args.latency:.2f} s/call, {args.concurrency} at a time; bot from "
+        f"{args.bot_src or 'this checkout'}):"
+    )
+    print(
+        f"  the other user's summary: {wait:7.2f} s after their mention "
+        f"({wait / alone:.1f}x one summary's {alone:.1f} s of LLM time)"
+    )
+    if flood:
+        print(
+            f"  the flood's summaries:    p50 {statistics.median(flood):7.2f} s   "
+            f"p95 {pct(flood, 0.95):7.2f} s   max {max(flood):7.2f} s   "
+            f"({len(flood)}/{args.flood})"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--mentions", type=int, default=100)
     parser.add_argument("--latency", type=float, default=1.0, help="seconds per LLM call")
     parser.add_argument("--concurrency", type=int, default=16, help="LLM_MAX_CONCURRENCY")
+    parser.add_argument(
+        "--flood", type=int, default=0, help="fairness: N mentions from one user, then 1 more"
+    )
+    parser.add_argument("--bot-src", default="", help="run the bot from this source directory")
     asyncio.run(run(parser.parse_args()))
 
 

@@ -15,6 +15,7 @@ queue is first come, first served.
 from __future__ import annotations
 
 import asyncio
+import functools
 import threading
 from collections import OrderedDict, deque
 from collections.abc import Callable
@@ -171,7 +172,7 @@ class FairExecutor(Executor):
                 except BaseException as exc:  # a broken or shut-down pool
                     outer.set_exception(exc)
                 else:
-                    inner.add_done_callback(lambda done, outer=outer: self._finished(outer, done))
+                    inner.add_done_callback(functools.partial(self._finished, outer))
                     return
             call = self._next()
 

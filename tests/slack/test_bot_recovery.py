@@ -20,6 +20,7 @@ from tests.fakes.article_server import ArticleServer
 from tests.fakes.openai_server import FakeOpenAI, Reply
 from tests.fakes.slack import FakeSlack
 from tests.fakes.slack.waiting import wait_for
+from tests.processes import alive, descendants
 from tests.shared_data import REPO_ROOT
 from tests.slack.harness import CHANNEL, SIGNING_SECRET, is_summary, running_bot, shown
 
@@ -111,35 +112,6 @@ def test_crash_after_ack_is_resumed_on_start(tmp_path: Path, mode: str) -> None:
         assert "Port Ellery" in shown(replies[0])
         second.send_signal(signal.SIGTERM)  # graceful stop
         assert second.wait(timeout=20) == 0, second.stderr.read() if second.stderr else ""
-
-
-def descendants(pid: int) -> set[int]:
-    """Every living process below `pid` (children, their children...), from /proc."""
-    parents: dict[int, int] = {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue  # exited while we looked
-        if fields[0] != "Z":  # a zombie is dead, only not yet reaped by its parent
-            parents[int(stat.parent.name)] = int(fields[1])
-    found: set[int] = set()
-    frontier = {pid}
-    while frontier:
-        frontier = {child for child, parent in parents.items() if parent in frontier}
-        found |= frontier
-    return found
-
-
-def alive(pids: set[int]) -> set[int]:
-    return {pid for pid in pids if _not_zombie(pid)}
-
-
-def _not_zombie(pid: int) -> bool:
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return False
 
 
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs Linux /proc")
