@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from bot.analysis.analyzer import Analyzer
 from bot.config import Settings
 from bot.fairness import FairExecutor
-from bot.ingest.extract import extract_document
 from bot.ingest.fetch import SafeFetcher
 from bot.ingest.loader import ArticleLoader
 from bot.llm.client import LLMClient
@@ -24,12 +23,6 @@ from bot.parent_watch import exit_with_parent
 from bot.store.store import Store
 
 log = logging.getLogger("articlebot.usage")
-
-# Extracted once at start, so the worker process is spawned and has imported the extractors
-# before the first real article needs it (a resumed job's, right after a restart).
-WARM_UP_PAGE = (
-    b"<html><body><article><p>Warming up the extraction worker.</p></article></body></html>"
-)
 
 
 def log_usage(record: CallRecord) -> None:
@@ -86,8 +79,6 @@ class Runtime:
             if extract_processes > 0
             else None
         )
-        if executor is not None:
-            executor.submit(extract_document, WARM_UP_PAGE, "text/html; charset=utf-8")
         return cls(
             settings=settings,
             store=store,

@@ -179,3 +179,11 @@ async def test_a_dropped_lock_connection_is_noticed_and_the_lock_taken_again(
     finally:
         await first.close()
         await second.close()
+
+
+async def test_unfinished_jobs_leaves_out_what_the_caller_already_runs(store: Store) -> None:
+    first, second = await _job(store), await _job(store, ts="1700000000.000200")
+    assert [j.id for j in await store.unfinished_jobs(exclude={first.id})] == [second.id]
+    assert await store.unfinished_jobs(exclude={first.id, second.id}) == []
+    [again] = await store.unfinished_jobs(exclude={second.id})
+    assert again == first  # the full job, payload included

@@ -118,9 +118,9 @@ class JobRunner:
         max_age = self.ctx.settings.slack_job_max_age_seconds
         now = self.ctx.store.now()
         resumed = 0
-        for job in await self.ctx.store.unfinished_jobs():
+        for job in await self.ctx.store.unfinished_jobs(exclude=set(self._active)):
             if job.id in self._active:
-                continue  # already running (or about to claim it) here
+                continue  # submitted here while we were looking
             if (now - job.created_at).total_seconds() > max_age:
                 claimed = await self.ctx.store.claim_job(
                     job.id, worker=self.worker, lease_s=self.lease_s

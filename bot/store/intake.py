@@ -11,6 +11,7 @@ the lease running out decides.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -179,7 +180,8 @@ class SlackIntake(StoreBase):
         if current is None or current.status != "running" or current.worker == worker:
             return None
         owner = current.worker or ""
-        reason = self._takeover_reason(current, (await self._liveness([owner]))[owner], now)
+        liveness = (await self._liveness([owner]))[owner]
+        reason = self._takeover_reason(liveness, current.lease_until, now)
         if reason is None:
             return None
         async with self._write() as conn:
@@ -201,11 +203,13 @@ class SlackIntake(StoreBase):
         return await self.get_job(job_id)
 
     @staticmethod
-    def _takeover_reason(job: Job, owner: Liveness, now: datetime) -> str | None:
+    def _takeover_reason(
+        owner: Liveness, lease_until: datetime | None, now: datetime
+    ) -> str | None:
         """Why a running job may be taken from its owner, or None if it may not."""
         if owner == "dead":
             return "dead_owner"
-        if owner == "unknown" and job.lease_until is not None and job.lease_until < now:
+        if owner == "unknown" and lease_until is not None and lease_until < now:
             return "lease_expired"
         return None
 
@@ -255,26 +259,35 @@ class SlackIntake(StoreBase):
         if kind is not None:  # counted once per job, by the process that finished it
             REQUESTS.labels(kind=kind, outcome=status).inc()
 
-    async def unfinished_jobs(self) -> list[Job]:
+    async def unfinished_jobs(self, *, exclude: Collection[int] = ()) -> list[Job]:
         """Jobs to (re)start, oldest first: pending, or running for a dead worker (or, when
-        liveness is unknown, with an expired lease)."""
-        query = (
-            select(_j)
+        liveness is unknown, with an expired lease). `exclude`: ids the caller already runs.
+
+        Swept every second, so it first reads only what decides (no payloads), and loads the
+        full jobs only for those it returns.
+        """
+        light = (
+            select(_j.c.id, _j.c.status, _j.c.worker, _j.c.lease_until)
             .where(_j.c.status.in_(("pending", "running")))
             .order_by(_j.c.created_at, _j.c.id)
         )
         async with self._engine.connect() as conn:
-            rows = (await conn.execute(query)).mappings().all()
-        jobs = [_job(r) for r in rows]
-        owners = sorted({job.worker or "" for job in jobs if job.status == "running"})
+            rows = [row for row in (await conn.execute(light)).all() if row.id not in exclude]
+        owners = sorted({row.worker or "" for row in rows if row.status == "running"})
         liveness = await self._liveness(owners) if owners else {}
         now = self._now()
-        return [
-            job
-            for job in jobs
-            if job.status == "pending"
-            or self._takeover_reason(job, liveness[job.worker or ""], now) is not None
+        wanted = [
+            row.id
+            for row in rows
+            if row.status == "pending"
+            or self._takeover_reason(liveness[row.worker or ""], row.lease_until, now)
         ]
+        if not wanted:
+            return []
+        query = select(_j).where(_j.c.id.in_(wanted)).order_by(_j.c.created_at, _j.c.id)
+        async with self._engine.connect() as conn:
+            found = (await conn.execute(query)).mappings().all()
+        return [_job(r) for r in found if r["status"] in ("pending", "running")]
 
     async def queue_stats(self) -> tuple[int, datetime | None]:
         """(jobs accepted and not finished, creation time of the oldest), for metrics."""
