@@ -32,6 +32,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 
@@ -187,6 +188,7 @@ async def run(args: argparse.Namespace) -> None:
                 ]
                 if signs:
                     progress.append((min(signs) - sent[ts]) * 1000)
+            slack_calls = list(slack.calls)
             rss = peak_rss_mb(bot.pid)
             worker_rss = [peak_rss_mb(child) for child in children(bot.pid)]
         finally:
@@ -194,6 +196,7 @@ async def run(args: argparse.Namespace) -> None:
             bot.wait(timeout=30)
     if args.flood:
         print_fairness(args, posts, sent, done)
+        print_timeline(slack_calls, posts[-1][0], sent[posts[-1][0]])
     ideal = math.ceil(2 * args.mentions / args.concurrency) * args.latency
     elapsed = max(done.values()) - t0 if done else float("nan")
     print(
@@ -247,6 +250,21 @@ def print_fairness(
             f"p95 {pct(flood, 0.95):7.2f} s   max {max(flood):7.2f} s   "
             f"({len(flood)}/{args.flood})"
         )
+
+
+def print_timeline(calls: list[Any], ts: str, sent_at: float) -> None:
+    """The single mention's Slack calls, seconds after it was sent: where its wait went."""
+    placeholder = None
+    steps = []
+    for call in calls:
+        params = call.params
+        if params.get("timestamp") == ts or params.get("thread_ts") == ts:
+            steps.append(f"{call.method} +{call.at - sent_at:.2f}")
+            if call.method == "chat.postMessage" and (call.response or {}).get("ts"):
+                placeholder = call.response["ts"]
+        elif placeholder is not None and params.get("ts") == placeholder:
+            steps.append(f"{call.method} +{call.at - sent_at:.2f}")
+    print("  its Slack calls (s after the mention): " + ", ".join(steps))
 
 
 def main() -> None:

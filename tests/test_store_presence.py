@@ -187,3 +187,17 @@ async def test_unfinished_jobs_leaves_out_what_the_caller_already_runs(store: St
     assert await store.unfinished_jobs(exclude={first.id, second.id}) == []
     [again] = await store.unfinished_jobs(exclude={second.id})
     assert again == first  # the full job, payload included
+
+
+async def test_a_burst_of_claims_gives_each_job_to_exactly_one_claimer(store: Store) -> None:
+    jobs = [await _job(store, ts=f"1700000000.{i:06d}") for i in range(20)]
+    claims = [store.claim_job(j.id, worker=w, lease_s=30) for j in jobs for w in ("a", "b")]
+    claims += [store.claim_job(jobs[0].id, worker="a", lease_s=30)]  # asked twice by one
+    results = await asyncio.gather(*claims)
+    won = [r for r in results if r is not None]
+    assert sorted(j.id for j in won) == sorted(j.id for j in jobs)
+    assert all(j.status == "running" and j.attempts == 1 and j.payload == {"text": "x"}
+               for j in won)  # fmt: skip
+    for job in won:
+        current = await store.get_job(job.id)
+        assert current is not None and current.worker == job.worker
