@@ -305,8 +305,11 @@ class SlackIntake(StoreBase):
         wanted = [
             row.id
             for row in rows
-            if (row.status == "pending" and (row.lease_until is None or row.lease_until <= now))
-            or self._takeover_reason(liveness[row.worker or ""], row.lease_until, now)
+            if (
+                row.lease_until is None or row.lease_until <= now  # pending: due (requeue_job)
+                if row.status == "pending"
+                else self._takeover_reason(liveness[row.worker or ""], row.lease_until, now)
+            )
         ]
         if not wanted:
             return []
