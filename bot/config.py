@@ -112,7 +112,8 @@ class Settings(BaseSettings):
     slack_allowed_channels: CommaList = Field(default_factory=list)
     slack_user_quota_per_hour: int = Field(default=30, ge=0)
     slack_job_max_age_seconds: int = Field(default=900, ge=10)
-    # A running job's lease; a crashed worker's jobs are picked up again after it runs out.
+    # A running job's lease: the fallback when a crashed worker's death cannot be seen at once
+    # through its liveness lock (bot/store/presence.py).
     slack_job_lease_seconds: float = Field(default=30.0, ge=1.0)
     # Retries of one Web API call on a transient fault (429, 5xx, connection, ok:false
     # internal_error...), waiting Retry-After or an exponential backoff from this base.
@@ -121,6 +122,10 @@ class Settings(BaseSettings):
     # When a call's retries run out, the job goes back to the queue after this delay
     # (doubling each time) until SLACK_JOB_MAX_AGE_SECONDS, then the user gets an apology.
     slack_requeue_base_seconds: float = Field(default=10.0, gt=0, le=600)
+
+    # Port for Prometheus /metrics (and /healthz) of its own; in HTTP mode they are also
+    # served on the events port. None: no extra port.
+    metrics_port: int | None = Field(default=None, ge=0, le=65535)
 
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 

@@ -23,6 +23,7 @@ from pydantic import BaseModel
 
 from bot.domain.usage import CallRecord, Usage
 from bot.errors import LLMInvalidOutput, LLMTruncated, LLMUnavailable
+from bot.fairness import FairLimiter
 from bot.llm.accounting import UsageRecorder
 from bot.llm.budget import TokenBudget
 from bot.llm.protocol import Renegotiate, Request, StructuredProtocol
@@ -105,7 +106,7 @@ class LLMClient:
         self._host = httpx2.URL(base_url).host or "the configured address"
         openai_host = uses_max_completion_tokens(settings.base_url)
         self._limit_param = "max_completion_tokens" if openai_host else "max_tokens"
-        self._semaphore: asyncio.Semaphore | None = None
+        self._semaphore: FairLimiter | None = None
         self._semaphore_loop: asyncio.AbstractEventLoop | None = None
         self._owns_http_client = http_client is None
         timeout = settings.timeout_seconds
@@ -378,11 +379,12 @@ class LLMClient:
 
     # --- concurrency, errors -----------------------------------------------------------------
 
-    def _slot(self) -> asyncio.Semaphore:
-        """The concurrency bound, created in (and re-created for) the running loop."""
+    def _slot(self) -> FairLimiter:
+        """The concurrency bound, created in (and re-created for) the running loop; waiting
+        calls are served round robin by requester (`bot/fairness.py`), not first come."""
         loop = asyncio.get_running_loop()
         if self._semaphore is None or self._semaphore_loop is not loop:
-            self._semaphore = asyncio.Semaphore(self.settings.max_concurrency)
+            self._semaphore = FairLimiter(self.settings.max_concurrency)
             self._semaphore_loop = loop
         return self._semaphore
 

@@ -28,6 +28,7 @@ from bot.slack.context import SlackContext
 from bot.slack.flows import FLOWS
 from bot.slack.jobs import JobRunner
 from bot.slack.listeners import register
+from bot.slack.monitoring import add_monitoring_routes, monitoring_app
 from bot.slack.web_api import SlackConfigError, web_client
 
 log = logging.getLogger(__name__)
@@ -35,6 +36,8 @@ log = logging.getLogger(__name__)
 SHUTDOWN_GRACE_S = 10.0
 # Article extraction runs in its own process, off the event loop that acknowledges events.
 EXTRACT_PROCESSES = 1
+# Slack's event payloads are a few kB; aiohttp's default bound, made explicit.
+MAX_EVENT_BODY_BYTES = 1024 * 1024
 
 
 class AckingSocketModeHandler(AsyncSocketModeHandler):
@@ -64,10 +67,13 @@ def bolt_app(ctx: SlackContext, runner: JobRunner) -> AsyncApp:
 
 
 def http_app(app: AsyncApp, ctx: SlackContext) -> web.Application:
-    """Events API endpoint (signature verified by bolt) and a health check."""
+    """Events API endpoint (signature verified by bolt), `/metrics` and `/healthz`."""
 
     async def events(request: web.Request) -> web.Response:
         started = time.perf_counter()
+        refusal = _refuse_at_the_edge(request)
+        if refusal is not None:
+            return refusal
         try:
             bolt_request = await to_bolt_request(request)
             response = await to_aiohttp_response(await app.async_dispatch(bolt_request))
@@ -76,22 +82,36 @@ def http_app(app: AsyncApp, ctx: SlackContext) -> web.Application:
                 f"ack;dur={(time.perf_counter() - started) * 1000:.1f}"
             )
             return response
+        except web.HTTPRequestEntityTooLarge:  # a body without Content-Length, read too far
+            return _too_large()
         except Exception:
             log.exception("could not process an Events API request")
             return web.json_response({"ok": False, "error": "malformed request"}, status=400)
 
-    async def healthz(_: web.Request) -> web.Response:
-        try:
-            await ctx.store.get_result("healthz")
-        except Exception:
-            log.exception("health check: store unreachable")
-            return web.json_response({"ok": False, "store": "unreachable"}, status=503)
-        return web.json_response({"ok": True})
-
-    web_app = web.Application()
+    web_app = web.Application(client_max_size=MAX_EVENT_BODY_BYTES)
     web_app.router.add_post("/slack/events", events)
-    web_app.router.add_get("/healthz", healthz)
+    add_monitoring_routes(web_app, ctx)
     return web_app
+
+
+def _refuse_at_the_edge(request: web.Request) -> web.Response | None:
+    """What bolt would mishandle: a body over the limit (413, not 400) and a timestamp that is
+    not a number (401 like any unverifiable request; bolt's `int()` would raise)."""
+    if request.content_length is not None and request.content_length > MAX_EVENT_BODY_BYTES:
+        return _too_large()
+    timestamp = request.headers.get("X-Slack-Request-Timestamp")
+    if timestamp is not None:
+        try:
+            int(timestamp)
+        except ValueError:
+            return web.json_response({"error": "invalid request"}, status=401)
+    return None
+
+
+def _too_large() -> web.Response:
+    return web.json_response(
+        {"ok": False, "error": f"request body over {MAX_EVENT_BODY_BYTES} bytes"}, status=413
+    )
 
 
 @dataclass
@@ -102,6 +122,8 @@ class SlackBot:
     socket_handler: AsyncSocketModeHandler | None = None
     http_runner: web.AppRunner | None = None
     port: int | None = None
+    metrics_runner: web.AppRunner | None = None
+    metrics_port: int | None = None
 
     @classmethod
     async def start(
@@ -134,13 +156,14 @@ class SlackBot:
         )
         runner = JobRunner(ctx, FLOWS)
         bot = cls(ctx=ctx, runner=runner, app=bolt_app(ctx, runner))
-        runner.start_sweeping()
+        await runner.start()
+        if settings.metrics_port is not None:
+            bot.metrics_runner, bot.metrics_port = await _serve(
+                monitoring_app(ctx), host, settings.metrics_port
+            )
+            log.info("serving metrics on http://%s:%d/metrics", host, bot.metrics_port)
         if http:
-            bot.http_runner = web.AppRunner(http_app(bot.app, ctx), access_log=None)
-            await bot.http_runner.setup()
-            site = web.TCPSite(bot.http_runner, host, port)
-            await site.start()
-            bot.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+            bot.http_runner, bot.port = await _serve(http_app(bot.app, ctx), host, port)
             log.info("listening for Slack events on http://%s:%d/slack/events", host, bot.port)
         else:
             assert settings.slack_app_token is not None
@@ -157,8 +180,19 @@ class SlackBot:
             await self.socket_handler.close_async()
         if self.http_runner is not None:
             await self.http_runner.cleanup()
+        if self.metrics_runner is not None:
+            await self.metrics_runner.cleanup()
         await self.runner.stop(timeout=SHUTDOWN_GRACE_S)
         await self.ctx.runtime.close()
+
+
+async def _serve(web_app: web.Application, host: str, port: int) -> tuple[web.AppRunner, int]:
+    """Start serving `web_app`; returns its runner and the port bound (for port 0)."""
+    runner = web.AppRunner(web_app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, host, port)
+    await site.start()
+    return runner, site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
 
 
 async def run_until_stopped(settings: Settings, *, http: bool, host: str, port: int) -> None:
