@@ -32,6 +32,7 @@ from bot.analysis.offline.abstain import abstain_features, thin  # noqa: E402
 from bot.analysis.offline.answer import RERANK, absent_names, sentence_scores  # noqa: E402
 from bot.analysis.offline.features import (  # noqa: E402
     ABSTAIN_FEATURES,
+    ABSTAIN_SIGNS,
     RANK_FEATURES,
     question_terms,
     rank_features,
@@ -53,33 +54,6 @@ MAX_REFUSED = 0.10
 # room under MAX_REFUSED for articles unlike SQuAD's.
 TARGET_REFUSED = 0.085
 L2 = 1e-3
-# The direction each abstention feature may push the score (+1 towards answering, -1 against,
-# 0 either way). SQuAD 2.0's unanswerable questions were written with the paragraph in view, so
-# there they copy its words more than answerable ones do; unconstrained, the model learns that a
-# question in words the article never uses is *more* likely answered, which is false anywhere
-# else. Fitting within these signs keeps every weight a reason a reader would give.
-SIGNS = {
-    "rank_score": 1,
-    "margin": 1,
-    "sentence_coverage": 1,
-    "passage_coverage": 1,
-    "spread": -1,
-    "window_coverage": 1,
-    "missing_idf": -1,
-    "max_missing_idf": -1,
-    "unknown": -1,
-    "names_elsewhere": -1,
-    "off_paragraph": -1,
-    "missing_words": -1,
-    "bigrams": 1,
-    "type_missing": -1,
-    "type_in_question": -1,
-    "negation": -1,
-    "antonym": -1,
-    "number_elsewhere": -1,
-    "question_words": 0,
-    "typed_question": 0,
-}
 
 
 @dataclass
@@ -197,15 +171,15 @@ def abstain_row(q: Question, ranker: LinearModel) -> np.ndarray:
 def fit_abstainer(
     questions: list[Question], ranker: LinearModel, keep: Sequence[str] = ABSTAIN_FEATURES
 ) -> LinearModel:
-    """Logistic regression within SIGNS: does the article answer? (Questions refused before the
-    model is asked, `refused_outright`, are left out.)"""
+    """Logistic regression within ABSTAIN_SIGNS: does the article answer? (Questions refused
+    before the model is asked, `refused_outright`, are left out.)"""
     use = [q for q in questions if not refused_outright(q, ranker)]
     cols = [ABSTAIN_FEATURES.index(k) for k in keep]
     x = np.array([abstain_row(q, ranker) for q in use])[:, cols]
     y = np.array([not q.impossible for q in use], dtype=float)
     mean, scale = _standardise(x)
     xs = (x - mean) / scale
-    signs = np.array([SIGNS[k] for k in keep])
+    signs = np.array([ABSTAIN_SIGNS[k] for k in keep])
     w, b = np.zeros(len(cols)), 0.0
     for _ in range(800):
         p = 1 / (1 + np.exp(-(xs @ w + b)))

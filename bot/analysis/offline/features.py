@@ -157,6 +157,35 @@ ABSTAIN_FEATURES = (
     "typed_question",  # the question asks for a person, date, number or place
 )
 
+# The direction each abstention feature may push the score (+1 towards answering, -1 against,
+# 0 either way). SQuAD 2.0's unanswerable questions were written with the paragraph in view, so
+# there they copy its words more than answerable ones do; unconstrained, the model learns that a
+# question in words the article never uses is *more* likely answered, which is false anywhere
+# else. Fitted within these signs (`bench/offline_learn.py`), every weight is a reason a reader
+# would give.
+ABSTAIN_SIGNS: dict[str, int] = {
+    "rank_score": 1,
+    "margin": 1,
+    "sentence_coverage": 1,
+    "passage_coverage": 1,
+    "spread": -1,
+    "window_coverage": 1,
+    "missing_idf": -1,
+    "max_missing_idf": -1,
+    "unknown": -1,
+    "names_elsewhere": -1,
+    "off_paragraph": -1,
+    "missing_words": -1,
+    "bigrams": 1,
+    "type_missing": -1,
+    "type_in_question": -1,
+    "negation": -1,
+    "antonym": -1,
+    "number_elsewhere": -1,
+    "question_words": 0,
+    "typed_question": 0,
+}
+
 
 def missing_idf(index: SentenceIndex, q: QuestionTerms, row: int) -> tuple[float, float]:
     missing = [index.idf(k) for k in q.keys if k not in index.terms[row]]
