@@ -52,7 +52,7 @@ WEIGHTS = REPO / "bot" / "analysis" / "offline" / "weights.py"
 MAX_REFUSED = 0.10
 # The shipped cut-off refuses this share of the tuning set's answerable questions, leaving
 # room under MAX_REFUSED for articles unlike SQuAD's.
-TARGET_REFUSED = 0.085
+TARGET_REFUSED = 0.08
 L2 = 1e-3
 
 

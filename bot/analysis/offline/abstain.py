@@ -52,7 +52,7 @@ MIN_PASSAGE = 0.2
 SHORT_PASSAGE = 2
 MIN_SHORT_PASSAGE = 0.45
 # Cut-offs `articlebot eval` reports the trade-off at (the default is added among them).
-TRADEOFF_CUTOFFS = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7)
+TRADEOFF_CUTOFFS = (0.1, 0.2, 0.25, 0.3, 0.35, 0.4, 0.5, 0.6)
 
 
 def thin(index: SentenceIndex, q: QuestionTerms, row: int) -> bool:
