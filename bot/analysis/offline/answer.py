@@ -18,7 +18,7 @@ import numpy as np
 from rapidfuzz import fuzz, process
 
 from bot.analysis.models import Answer, Quote
-from bot.analysis.offline.abstain import MIN_SUPPORT, abstain_features, thin
+from bot.analysis.offline.abstain import MIN_SUPPORT, RULE, abstain_features, thin
 from bot.analysis.offline.features import (
     QuestionTerms,
     Scores,
@@ -31,7 +31,7 @@ from bot.analysis.offline.questions import AnswerType, QuestionInfo, read_questi
 from bot.analysis.offline.sentence_index import SentenceIndex, match_keys, sentence_index
 from bot.analysis.offline.sentences import Sentence
 from bot.analysis.offline.spans import Span, best_span
-from bot.analysis.offline.weights import ABSTAINER, RANKER
+from bot.analysis.offline.weights import RANKER
 from bot.analysis.retrieval import paragraph_scores
 from bot.analysis.text import normalize
 from bot.ingest.article import Article
@@ -80,10 +80,10 @@ def _word_present(index: SentenceIndex, name: str) -> bool:
 
 @dataclass(frozen=True)
 class Models:
-    """The learned weights `assess` uses (the shipped ones unless a bench swaps them)."""
+    """The sentence ranker (learned) and support score `assess` uses; a bench may swap them."""
 
     ranker: LinearModel = RANKER
-    abstainer: LinearModel = ABSTAINER
+    abstainer: LinearModel = RULE
 
 
 SHIPPED = Models()
@@ -98,7 +98,7 @@ class Assessment:
     span: Span | None
     absent: tuple[str, ...]  # question names the article never mentions
     features: tuple[float, ...]  # the abstention features (`ABSTAIN_FEATURES` order)
-    support: float  # the probability that the article answers (0: a name absent, too thin)
+    support: float  # how well the sentence supports an answer (0: a name absent, too thin)
 
 
 def assess(
@@ -122,7 +122,7 @@ def assess(
     features = tuple(abstain_features(index, q, best, (ranked[0][1], runner_up)))
     absent = absent_names(index, q.info)
     outright = bool(absent) or thin(index, q, best)
-    support = 0.0 if outright else models.abstainer.probability(features)
+    support = 0.0 if outright else max(0.0, models.abstainer.score(features))
     picked = _quoted(index, q, ranked)
     span = best_span(picked[0].text, q.span_keys, q.info.answer_type, q.info.counted)
     return Assessment(q.info, picked, span, absent, features, support)
