@@ -17,6 +17,7 @@ from bot.store.cache import ArticleCache
 from bot.store.engine import create_engine, writer
 from bot.store.job_queue import SlackIntake
 from bot.store.migrations import migrate
+from bot.store.team_articles import TeamArticles
 from bot.store.threads import ThreadMemory
 from bot.store.usage_ledger import UsageLedger
 
@@ -27,6 +28,7 @@ class Store:
     def __init__(self, engine: AsyncEngine, *, clock: Clock = utc_now) -> None:
         self.db = Database(engine, clock=clock)
         self.articles = ArticleCache(self.db)
+        self.team_articles = TeamArticles(self.db)
         self.intake = SlackIntake(self.db)
         self.threads = ThreadMemory(self.db)
         self.usage = UsageLedger(self.db)
@@ -36,6 +38,9 @@ class Store:
         self.put_article = self.articles.put_article
         self.get_result = self.articles.get_result
         self.put_result = self.articles.put_result
+        # Pasted texts and uploads, private to the workspace that sent them.
+        self.put_team_article = self.team_articles.put_team_article
+        self.get_team_article = self.team_articles.get_team_article
         # Slack requests and the jobs they become.
         self.record_request = self.intake.record_request
         self.count_requests = self.intake.count_requests

@@ -1,0 +1,164 @@
+"""Two workspaces in one database: nothing one stores is read for the other (SQLite + PostgreSQL).
+
+The same channel id and thread ts in both workspaces is the hard case (a Slack Connect channel
+shared by two workspaces that both installed the bot): every lookup must still keep them apart.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import Column, MetaData, String, Table, text
+
+from bot.analysis.models import Turn
+from bot.ingest.article import Article
+from bot.slack.workspace import WorkspaceArticles, WorkspaceResults
+from bot.store import Store
+from bot.store.engine import create_engine, writer
+from bot.store.migrations import LATEST_VERSION, current_version, migrate
+from bot.store.tables import UTCDateTime
+
+if TYPE_CHECKING:
+    from tests.store_fixtures import FakeClock
+
+pytest_plugins = ["tests.store_fixtures"]
+
+TEAMS = ("T-ALPHA", "T-BRAVO")
+CHANNEL, THREAD = "C-SHARED", "1700000000.000100"
+PASTED = Article.build(
+    ["Confidential: the board meets on Friday to vote on the merger.", "Keep this quiet."],
+    title="Pasted memo",
+    source_kind="pasted",
+)
+PUBLIC = Article.build(
+    ["The harbour council approved the tidal pilot.", "Work starts in May."],
+    title="Tidal pilot",
+    url="https://news.example/tidal",
+    source_kind="html",
+)
+
+
+async def test_threads_and_turns_of_one_team_are_invisible_to_the_other(store: Store) -> None:
+    alpha, bravo = TEAMS
+    await store.set_thread_article(CHANNEL, THREAD, team=alpha, content_hash="hA", summary_ts="1")
+    await store.add_turn(CHANNEL, THREAD, team=alpha, question="q", answer="a", content_hash="hA")
+    # Same channel and thread ts, other team: nothing there.
+    assert await store.get_thread(CHANNEL, THREAD, team=bravo) is None
+    assert await store.get_turns(CHANNEL, THREAD, team=bravo) == []
+    # The other team's own thread at the same coordinates is its own, and changes nothing.
+    await store.set_thread_article(CHANNEL, THREAD, team=bravo, content_hash="hA")
+    assert await store.get_turns(CHANNEL, THREAD, team=bravo) == []
+    await store.add_turn(CHANNEL, THREAD, team=bravo, question="q2", answer="a2", content_hash="hA")
+    mine = await store.get_thread(CHANNEL, THREAD, team=alpha)
+    assert mine is not None and (mine.team, mine.summary_ts) == (alpha, "1")
+    assert await store.get_turns(CHANNEL, THREAD, team=alpha) == [Turn(question="q", answer="a")]
+    assert await store.get_turns(CHANNEL, THREAD, team=bravo) == [Turn(question="q2", answer="a2")]
+
+
+async def test_pasted_text_is_read_only_by_its_team(store: Store) -> None:
+    alpha, bravo = TEAMS
+    await WorkspaceArticles(store, alpha).put_article(PASTED)
+    assert await store.get_team_article(alpha, PASTED.content_hash) == PASTED
+    assert await store.get_team_article(bravo, PASTED.content_hash) is None
+    # Not in the shared cache either, where any workspace (or the CLI) would find it.
+    assert await store.get_article(PASTED.content_hash) is None
+
+
+async def test_public_urls_share_the_fetch_cache(store: Store) -> None:
+    """A fetched public page is the same for everyone: one copy, readable by each team."""
+    alpha, bravo = TEAMS
+    url = "https://news.example/tidal"
+    await WorkspaceArticles(store, alpha).put_article(PUBLIC, normalized_url=url)
+    assert await WorkspaceArticles(store, bravo).get_article_for_url(url) == PUBLIC
+    assert await store.get_team_article(bravo, PUBLIC.content_hash) == PUBLIC
+
+
+async def test_results_are_cached_per_team(store: Store) -> None:
+    alpha, bravo = TEAMS
+    await WorkspaceResults(store, alpha).put_result("h|v1|model|summary", '{"made": "alpha"}')
+    assert await WorkspaceResults(store, alpha).get_result("h|v1|model|summary") is not None
+    assert await WorkspaceResults(store, bravo).get_result("h|v1|model|summary") is None
+    assert await store.get_result("h|v1|model|summary") is None  # nor unscoped (CLI)
+
+
+async def test_quota_counts_only_the_users_own_workspace(store: Store, clock: FakeClock) -> None:
+    alpha, bravo = TEAMS
+    for i, team in enumerate((alpha, alpha, bravo)):
+        job = await store.record_request(
+            event_id=f"E{i}",
+            channel=CHANNEL,
+            ts=f"5.{i}",
+            kind="summary",
+            payload={},
+            team=team,
+            user="U-SAME",  # Enterprise Grid: one user id across workspaces
+            thread_ts=f"5.{i}",
+        )
+        assert job is not None
+    assert await store.count_requests(team=alpha, user="U-SAME", since=clock.now) == 2
+    assert await store.count_requests(team=bravo, user="U-SAME", since=clock.now) == 1
+
+
+_OLD = MetaData()
+_old_threads = Table(  # threads as schema v3 had them: keyed by channel and ts only
+    "threads",
+    _OLD,
+    Column("channel", String(64), primary_key=True),
+    Column("thread_ts", String(32), primary_key=True),
+    Column("content_hash", String(64), nullable=False),
+    Column("summary_ts", String(32)),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
+
+async def test_upgrade_from_v3_gives_threads_and_turns_their_team(db_url: str) -> None:
+    """A v3 database: its threads and turns take the team of their thread's jobs."""
+    at = datetime(2026, 1, 1, tzinfo=UTC)
+    engine = create_engine(db_url)
+    async with writer(engine).begin() as conn:
+        assert await conn.run_sync(migrate, target=3) == 3
+        await conn.execute(text("DROP TABLE threads"))
+        await conn.run_sync(_old_threads.create)
+        await conn.execute(text("DROP INDEX ix_turns_team_created"))
+        await conn.execute(text("ALTER TABLE turns DROP COLUMN team"))
+        await conn.execute(
+            _old_threads.insert(),
+            [
+                {"channel": "C1", "thread_ts": "1.1", "content_hash": "h1", "created_at": at,
+                 "updated_at": at},
+                {"channel": "C9", "thread_ts": "9.9", "content_hash": "h9", "created_at": at,
+                 "updated_at": at},
+            ],
+        )  # fmt: skip
+        await conn.execute(
+            text(
+                'INSERT INTO jobs (kind, payload, channel, thread_ts, ts, team, "user", status,'
+                " attempts, created_at, note) VALUES ('summary', '{}', 'C1', '1.1', '1.1',"
+                " 'T-OLD', 'U1', 'done', 1, :at, '')"
+            ),
+            {"at": at},
+        )
+        await conn.execute(
+            text(
+                "INSERT INTO turns (channel, thread_ts, content_hash, question, answer,"
+                " created_at) VALUES ('C1', '1.1', 'h1', 'q', 'a', :at)"
+            ),
+            {"at": at},
+        )
+    await engine.dispose()
+
+    async with await Store.open(db_url) as upgraded:
+        async with upgraded.engine.connect() as conn:
+            assert await conn.run_sync(current_version) == LATEST_VERSION
+        state = await upgraded.get_thread("C1", "1.1", team="T-OLD")
+        assert state is not None and state.content_hash == "h1"
+        assert await upgraded.get_turns("C1", "1.1", team="T-OLD") == [
+            Turn(question="q", answer="a")
+        ]
+        # A thread with no job to tell its team keeps "" (reachable by no workspace).
+        assert await upgraded.get_thread("C9", "9.9", team="") is not None
+        # The new key lets two teams hold the same thread.
+        await upgraded.set_thread_article("C1", "1.1", team="T-NEW", content_hash="h2")
+        assert (await upgraded.get_thread("C1", "1.1", team="T-OLD")).content_hash == "h1"  # type: ignore[union-attr]
