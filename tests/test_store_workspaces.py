@@ -9,12 +9,13 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Column, MetaData, String, Table, text
+from sqlalchemy import Column, MetaData, String, Table, Text, func, select, text
 
 from bot.analysis.models import Turn
 from bot.ingest.article import Article
+from bot.llm.usage import CallRecord, Usage
 from bot.slack.workspace import WorkspaceArticles, WorkspaceResults
-from bot.store import Store
+from bot.store import Store, tables
 from bot.store.engine import create_engine, writer
 from bot.store.migrations import LATEST_VERSION, current_version, migrate
 from bot.store.tables import UTCDateTime
@@ -162,3 +163,107 @@ async def test_upgrade_from_v3_gives_threads_and_turns_their_team(db_url: str) -
         # The new key lets two teams hold the same thread.
         await upgraded.set_thread_article("C1", "1.1", team="T-NEW", content_hash="h2")
         assert (await upgraded.get_thread("C1", "1.1", team="T-OLD")).content_hash == "h1"  # type: ignore[union-attr]
+
+
+# --- a workspace leaving ---------------------------------------------------------------------
+
+
+async def _fill(store: Store, team: str, n: int) -> int:
+    """Everything a workspace leaves behind: a job, a thread, turns, a pasted text, a cached
+    result and usage; returns the job id."""
+    job = await store.record_request(
+        event_id=f"E-{team}",
+        channel=CHANNEL,
+        ts=f"6.{n}",
+        kind="summary",
+        payload={"text": "secret"},
+        team=team,
+        user=f"U-{team}",
+        thread_ts=THREAD,
+    )
+    assert job is not None
+    await WorkspaceArticles(store, team).put_article(PASTED)
+    await store.set_thread_article(CHANNEL, THREAD, team=team, content_hash=PASTED.content_hash)
+    await store.add_turn(
+        CHANNEL, THREAD, team=team, question="q", answer="a", content_hash=PASTED.content_hash
+    )
+    await WorkspaceResults(store, team).put_result("k", "v")
+    usage = Usage(calls=1, prompt_tokens=10)
+    record = CallRecord(task="summary", model="m", usage=usage, latency_ms=5.0, mode="job")
+    await store.record_usage(record, team=team, channel=CHANNEL, user=f"U-{team}")
+    return job.id
+
+
+async def _rows(store: Store, table: str, where: str = "") -> int:
+    async with store.engine.connect() as conn:
+        found = await conn.scalar(text(f"SELECT COUNT(*) FROM {table} {where}"))
+    return int(found or 0)
+
+
+async def test_erasing_a_team_deletes_its_content_and_nothing_else(store: Store) -> None:
+    alpha, bravo = TEAMS
+    alpha_job = await _fill(store, alpha, 1)
+    bravo_job = await _fill(store, bravo, 2)
+    await WorkspaceArticles(store, alpha).put_article(PUBLIC, normalized_url="https://x.example/")
+    before = await store.usage_totals("team")
+
+    erased = await store.erase_team(alpha)
+
+    team_tables = ("jobs", "threads", "turns", "team_articles")
+    for table in team_tables:
+        assert await _rows(store, table, f"WHERE team = '{alpha}'") == 0, table
+        assert await _rows(store, table, f"WHERE team = '{bravo}'") >= 1, table
+    assert erased.deleted == {"turns": 1, "threads": 1, "team_articles": 1, "jobs": 1, "results": 1}
+    # The job's dedupe key went with it (cascade); the other team's stayed.
+    assert await _rows(store, "seen_events", f"WHERE job_id = {alpha_job}") == 0
+    assert await _rows(store, "seen_events", f"WHERE job_id = {bravo_job}") == 1
+    assert await store.get_job(alpha_job) is None
+    assert await store.get_team_article(alpha, PASTED.content_hash) is None
+    assert await store.get_team_article(bravo, PASTED.content_hash) == PASTED
+    assert await WorkspaceResults(store, alpha).get_result("k") is None
+    assert await WorkspaceResults(store, bravo).get_result("k") == "v"
+    assert await store.get_article(PUBLIC.content_hash) == PUBLIC  # the shared cache stays
+    # Usage: the totals are whole, but nothing names the workspace, its channels or users.
+    after = await store.usage_totals("team")
+    assert sum(u.prompt_tokens for u in after.values()) == sum(
+        u.prompt_tokens for u in before.values()
+    )
+    assert alpha not in after and bravo in after
+    assert erased.anonymised_usage == 1
+    assert f"U-{alpha}" not in await store.usage_totals("user")
+    # Nothing of alpha is left in any column of any table.
+    async with store.engine.connect() as conn:
+        for table in tables.metadata.sorted_tables:
+            for column in table.columns:
+                if isinstance(column.type, String | Text):
+                    hits = await conn.scalar(
+                        select(func.count()).select_from(table).where(column.contains(alpha))
+                    )
+                    assert hits == 0, f"{table.name}.{column.name} still holds {alpha}"
+    assert (await store.erase_team(alpha)).total == 0  # idempotent
+
+
+async def test_a_gone_channel_drops_only_its_own_pending_jobs(store: Store) -> None:
+    alpha, bravo = TEAMS
+    ids = {}
+    for i, (team, channel) in enumerate(
+        ((alpha, "C-GONE"), (alpha, "C-GONE"), (alpha, "C-OTHER"), (bravo, "C-GONE"))
+    ):
+        job = await store.record_request(
+            event_id=f"G{i}",
+            channel=channel,
+            ts=f"7.{i}",
+            kind="summary",
+            payload={},
+            team=team,
+            user="U1",
+            thread_ts=f"7.{i}",
+        )
+        assert job is not None
+        ids[i] = job.id
+    running = await store.claim_job(ids[1], worker="w", lease_s=60)  # already running: left alone
+    assert running is not None
+    assert await store.drop_channel_jobs(alpha, "C-GONE", note="slack channel_archive") == 1
+    statuses = {i: (await store.get_job(job_id)).status for i, job_id in ids.items()}  # type: ignore[union-attr]
+    assert statuses == {0: "failed", 1: "running", 2: "pending", 3: "pending"}
+    assert [j.id for j in await store.unfinished_jobs()] == [ids[2], ids[3]]

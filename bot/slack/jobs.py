@@ -54,6 +54,7 @@ class JobRunner:
         self.worker = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.lease_s = ctx.settings.slack_job_lease_seconds
         self._tasks: set[asyncio.Task[None]] = set()
+        self._team_of: dict[asyncio.Task[None], str | None] = {}  # whose job each task runs
         # Requeued jobs waiting out their backoff here (the store has them too: pending).
         self._timers: set[asyncio.Task[None]] = set()
         self._sweeper: asyncio.Task[None] | None = None
@@ -67,7 +68,23 @@ class JobRunner:
         """Run the job in the background; the caller (a listener) returns at once."""
         task = asyncio.create_task(self.run(job), name=f"job-{job.id}")
         self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        self._team_of[task] = job.team
+        task.add_done_callback(self._forget)
+
+    def _forget(self, task: asyncio.Task[None]) -> None:
+        self._tasks.discard(task)
+        self._team_of.pop(task, None)
+
+    async def stop_team(self, team: str, timeout: float = 5.0) -> int:
+        """Cancel this process's running jobs of a workspace that left, and wait for them, so
+        none writes again after its data is deleted; returns how many were stopped. (Jobs in
+        other replicas stop at their next Slack call: the workspace's token is dead.)"""
+        doomed = {task for task, owner in self._team_of.items() if owner == team}
+        for task in doomed:
+            task.cancel()
+        if doomed:
+            await asyncio.wait(doomed, timeout=timeout)
+        return len(doomed)
 
     async def run(self, job: Job) -> None:
         claimed = await self.ctx.store.claim_job(job.id, worker=self.worker, lease_s=self.lease_s)

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.store.base import Clock, Database, utc_now
 from bot.store.cache import ArticleCache
 from bot.store.engine import create_engine, writer
+from bot.store.erasure import WorkspaceEraser
 from bot.store.job_queue import SlackIntake
 from bot.store.migrations import migrate
 from bot.store.team_articles import TeamArticles
@@ -32,6 +33,7 @@ class Store:
         self.intake = SlackIntake(self.db)
         self.threads = ThreadMemory(self.db)
         self.usage = UsageLedger(self.db)
+        self.eraser = WorkspaceEraser(self.db)
         # Articles and results (the loader's and the analyzer's caches).
         self.get_article = self.articles.get_article
         self.get_article_for_url = self.articles.get_article_for_url
@@ -60,6 +62,9 @@ class Store:
         # LLM usage per request.
         self.record_usage = self.usage.record_usage
         self.usage_totals = self.usage.usage_totals
+        # A workspace leaving (uninstall, revoked tokens) or a channel going away.
+        self.erase_team = self.eraser.erase_team
+        self.drop_channel_jobs = self.eraser.drop_channel_jobs
 
     @property
     def engine(self) -> AsyncEngine:

@@ -31,6 +31,8 @@ class Workspace:
     bot_token: str = field(default_factory=_bot_token)
     app_token: str = field(default_factory=_app_token)
     verification_token: str = field(default_factory=lambda: secrets.token_hex(12))
+    # Set when the app is uninstalled: Slack then answers the bot token with `token_revoked`.
+    revoked: bool = False
 
     def check_token(self, token: str | None, kind: TokenKind) -> None:
         """Slack's answers: no token `not_authed`, unknown `invalid_auth`, other kind
@@ -39,6 +41,8 @@ class Workspace:
         if not token:
             raise SlackError("not_authed")
         if secrets.compare_digest(token, expected):
+            if self.revoked and kind == "bot":
+                raise SlackError("token_revoked")
             return
         if token in (self.bot_token, self.app_token):
             raise SlackError("not_allowed_token_type")
