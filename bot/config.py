@@ -88,6 +88,9 @@ class Settings(BaseSettings):
     # --- Storage ---
     data_dir: Path = Field(default_factory=_default_data_dir)
     database_url: str | None = None
+    # Stored content (threads, turns, pasted texts, finished jobs, cached articles and results)
+    # is deleted this many days after it was last written; 0 keeps it forever.
+    data_retention_days: int = Field(default=30, ge=0)
 
     # --- Slack ---
     slack_bot_token: SecretStr | None = None

@@ -29,10 +29,13 @@ from bot.slack.flows import FLOWS
 from bot.slack.jobs import JobRunner
 from bot.slack.listeners import register
 from bot.slack.web_api import SlackConfigError, web_client
+from bot.store.retention import sweep_forever
 
 log = logging.getLogger(__name__)
 
 SHUTDOWN_GRACE_S = 10.0
+# How often the retention sweeper deletes content older than DATA_RETENTION_DAYS.
+RETENTION_SWEEP_EVERY_S = 3600.0
 # Article extraction runs in its own process, off the event loop that acknowledges events.
 EXTRACT_PROCESSES = 1
 
@@ -102,6 +105,7 @@ class SlackBot:
     socket_handler: AsyncSocketModeHandler | None = None
     http_runner: web.AppRunner | None = None
     port: int | None = None
+    retention: asyncio.Task[None] | None = None
 
     @classmethod
     async def start(
@@ -135,6 +139,12 @@ class SlackBot:
         runner = JobRunner(ctx, FLOWS)
         bot = cls(ctx=ctx, runner=runner, app=bolt_app(ctx, runner))
         runner.start_sweeping()
+        bot.retention = asyncio.create_task(
+            sweep_forever(
+                ctx.store.retention, settings.data_retention_days, RETENTION_SWEEP_EVERY_S
+            ),
+            name="retention-sweeper",
+        )
         if http:
             bot.http_runner = web.AppRunner(http_app(bot.app, ctx), access_log=None)
             await bot.http_runner.setup()
@@ -157,6 +167,8 @@ class SlackBot:
             await self.socket_handler.close_async()
         if self.http_runner is not None:
             await self.http_runner.cleanup()
+        if self.retention is not None:
+            self.retention.cancel()
         await self.runner.stop(timeout=SHUTDOWN_GRACE_S)
         await self.ctx.runtime.close()
 

@@ -18,6 +18,7 @@ from bot.store.engine import create_engine, writer
 from bot.store.erasure import WorkspaceEraser
 from bot.store.job_queue import SlackIntake
 from bot.store.migrations import migrate
+from bot.store.retention import RetentionSweeper
 from bot.store.team_articles import TeamArticles
 from bot.store.threads import ThreadMemory
 from bot.store.usage_ledger import UsageLedger
@@ -34,6 +35,7 @@ class Store:
         self.threads = ThreadMemory(self.db)
         self.usage = UsageLedger(self.db)
         self.eraser = WorkspaceEraser(self.db)
+        self.retention = RetentionSweeper(self.db)
         # Articles and results (the loader's and the analyzer's caches).
         self.get_article = self.articles.get_article
         self.get_article_for_url = self.articles.get_article_for_url
@@ -65,6 +67,9 @@ class Store:
         # A workspace leaving (uninstall, revoked tokens) or a channel going away.
         self.erase_team = self.eraser.erase_team
         self.drop_channel_jobs = self.eraser.drop_channel_jobs
+        # Retention (DATA_RETENTION_DAYS) and operator purges.
+        self.purge = self.retention.purge
+        self.sweep_expired = self.retention.sweep_expired
 
     @property
     def engine(self) -> AsyncEngine:
