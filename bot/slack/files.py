@@ -33,8 +33,8 @@ async def load_file(ctx: SlackContext, file: dict[str, Any], loader: ArticleLoad
     url = file.get("url_private_download")
     if not url:
         raise BadInput(messages.FILE_DOWNLOAD_FAILED.format(name=name, reason="no download link"))
-    token = ctx.settings.slack_bot_token
-    headers = {"Authorization": f"Bearer {token.get_secret_value()}"} if token else {}
+    token = ctx.client.token  # the workspace's own token (its installation, or SLACK_BOT_TOKEN)
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
     doc = await ctx.runtime.fetcher.fetch(url, headers=headers)
     if doc.content_type == "text/html" and not name.lower().endswith((".html", ".htm")):
         # Slack answers an unauthorised download with its sign-in page, not an error.

@@ -87,13 +87,18 @@ class JobRunner:
         return len(doomed)
 
     async def run(self, job: Job) -> None:
+        ctx = await self.ctx.for_team(job.team)  # the job's workspace: its client and token
+        if ctx is None:
+            log.warning("job %s dropped: workspace %s has no installation", job.id, job.team)
+            await self.ctx.store.finish_job(job.id, status="failed", note="no installation")
+            return
         claimed = await self.ctx.store.claim_job(job.id, worker=self.worker, lease_s=self.lease_s)
         if claimed is None:
             return  # another worker has it, or it is already finished
         renewer = asyncio.create_task(self._renew(claimed))
-        reply = ThreadReply(self.ctx, claimed)
+        reply = ThreadReply(ctx, claimed)
         try:
-            outcome = await self._run_flow(claimed, reply)
+            outcome = await self._run_flow(ctx, claimed, reply)
         except asyncio.CancelledError:
             # Shutting down mid-job: hand it back so the next start resumes it at once.
             await asyncio.shield(self.ctx.store.release_job(claimed.id, worker=self.worker))
@@ -124,11 +129,11 @@ class JobRunner:
         await asyncio.sleep(delay_s)
         self.submit(job)
 
-    async def _run_flow(self, job: Job, reply: ThreadReply) -> Outcome:
+    async def _run_flow(self, ctx: SlackContext, job: Job, reply: ThreadReply) -> Outcome:
         """Run the job's flow; every failure ends with a short message in the thread, except
         Slack faults, which are retried later or stop quietly (see `_slack_outcome`)."""
         try:
-            await self.flows[job.kind](self.ctx, job, reply)
+            await self.flows[job.kind](ctx, job, reply)
         except BadInput as exc:
             hint = None if exc.paste_hint else PASTE_HINT  # the message may say it already
             message = error_message(exc.user_message, hint=hint)
@@ -167,8 +172,9 @@ class JobRunner:
         note = f"slack {fault.fault}: {fault.error}"
         if fault.fault == "auth":
             log.error(
-                "Slack rejected the bot token (%s): job %s stopped. An operator must fix "
-                "SLACK_BOT_TOKEN (reinstall the app or issue a new token).",
+                "Slack rejected the bot token of workspace %s (%s): job %s stopped. An operator "
+                "must fix SLACK_BOT_TOKEN, or the workspace must reinstall the app.",
+                job.team,
                 fault.error,
                 job.id,
             )
@@ -211,9 +217,10 @@ class JobRunner:
                 claimed = await self.ctx.store.claim_job(
                     job.id, worker=self.worker, lease_s=self.lease_s
                 )
-                if claimed is not None:
+                ctx = await self.ctx.for_team(job.team)
+                if claimed is not None and ctx is not None:
                     await self._tell(
-                        ThreadReply(self.ctx, claimed), error_message(messages.RESTART_APOLOGY)
+                        ThreadReply(ctx, claimed), error_message(messages.RESTART_APOLOGY)
                     )
                     await self.ctx.store.finish_job(job.id, status="expired", note="too old")
                 continue

@@ -28,6 +28,8 @@ def _team(body: dict[str, Any]) -> str | None:
 
 async def forget_workspace(ctx: SlackContext, runner: JobRunner, team: str, why: str) -> None:
     stopped = await runner.stop_team(team)
+    if ctx.workspaces is not None:  # its installation (tokens) goes first: nothing can act
+        await ctx.workspaces.forget(team)
     erased = await ctx.store.erase_team(team)
     log.warning(
         "workspace %s %s: %d running job(s) stopped, %d row(s) deleted %s, %d usage row(s) "

@@ -28,6 +28,7 @@ from tests.fakes.slack import events, faults
 from tests.fakes.slack.chat import ChatMethods
 from tests.fakes.slack.files import AuthFailure, Download, FileRegistry
 from tests.fakes.slack.methods import OtherMethods
+from tests.fakes.slack.oauth import OAuthApp
 from tests.fakes.slack.socket_mode import Ack, Envelope, SocketModeServer
 from tests.fakes.slack.store import Ephemeral, Message, MessageStore, strings_in
 from tests.fakes.slack.waiting import wait_for, wait_for_async
@@ -64,6 +65,8 @@ class FakeSlack(BackgroundServer):
             self.store, self.workspace, self.files, lambda: self.base_url, issue_url
         )
         self.web_api.register(others.handlers())
+        self.oauth = OAuthApp(self.workspace)
+        self.web_api.register(self.oauth.handlers())
 
     # --- identity -----------------------------------------------------------------------------
 

@@ -7,6 +7,7 @@ merged, and JSON-valued form fields (`blocks`, `metadata`, ...) are decoded as S
 
 from __future__ import annotations
 
+import base64
 import collections
 import contextlib
 import json
@@ -67,6 +68,8 @@ class WebApi:
     def register(self, handlers: dict[str, Handler]) -> None:
         for method, handler in handlers.items():
             kind: TokenKind = "app" if method.startswith("apps.connections.") else "bot"
+            if method.startswith("oauth."):
+                kind = "client"  # client credentials, no token
             self._handlers[method] = (kind, handler)
 
     def inject(
@@ -91,6 +94,7 @@ class WebApi:
         method = request.match_info["method"]
         params = await _read_params(request)
         token = _bearer(request.headers.get("Authorization")) or params.pop("token", None)
+        params |= _basic(request.headers.get("Authorization"))
         call = Call(
             method=method,
             params=params,
@@ -138,7 +142,8 @@ class WebApi:
             return 200, {"ok": False, "error": "unknown_method", "req_method": method}, {}
         kind, handler = self._handlers[method]
         try:
-            self.ws.check_token(token, kind)
+            if kind != "client":
+                self.ws.check_token(token, kind)
             return 200, handler(params), {}
         except SlackError as exc:
             return 200, exc.body(), {}
@@ -186,6 +191,14 @@ async def _read_params(request: web.Request) -> dict[str, Any]:
             with contextlib.suppress(ValueError):
                 params[name] = json.loads(value)
     return params
+
+
+def _basic(header: str | None) -> dict[str, str]:
+    """HTTP Basic credentials (how slack_sdk sends client_id/client_secret to oauth.*)."""
+    if not header or not header.lower().startswith("basic "):
+        return {}
+    user, _, password = base64.b64decode(header[6:].strip()).decode().partition(":")
+    return {"client_id": user, "client_secret": password}
 
 
 def _bearer(header: str | None) -> str | None:

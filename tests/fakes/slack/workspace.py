@@ -9,7 +9,7 @@ from typing import Literal
 from tests.fakes.slack import events
 from tests.fakes.slack.validation import SlackError
 
-TokenKind = Literal["bot", "app"]
+TokenKind = Literal["bot", "app", "client"]
 
 
 def _bot_token() -> str:
