@@ -28,6 +28,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.config import Settings
+from bot.store.engine import writer
 from bot.slack.web_api import SlackConfigError, web_client
 
 log = logging.getLogger(__name__)
@@ -109,8 +110,14 @@ class Distribution:
 
 
 async def open_distribution(settings: Settings, engine: AsyncEngine) -> Distribution:
-    """The OAuth flow and its stores on `engine` (tables created if missing)."""
+    """The OAuth flow and its stores on `engine` (tables created if missing).
+
+    The stores get the engine's write view: they read, then write, in one transaction (the
+    state store consumes a state with SELECT then DELETE), which on SQLite must take the write
+    lock up front or fail with "database is locked" when another replica is reading.
+    """
     assert settings.slack_client_id is not None and settings.slack_client_secret is not None
+    engine = writer(engine)
     installations = AsyncSQLAlchemyInstallationStore(
         client_id=settings.slack_client_id, engine=engine
     )

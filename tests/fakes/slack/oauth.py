@@ -22,16 +22,17 @@ SCOPES = "app_mentions:read,channels:history,chat:write"
 class OAuthApp:
     def __init__(self, workspace: Workspace) -> None:
         self.ws = workspace
-        self._codes: set[str] = set()
+        self._codes: dict[str, Workspace] = {}
         self.exchanged: list[str] = []
 
     def handlers(self) -> dict[str, Any]:
         return {"oauth.v2.access": self.access}
 
-    def approve(self) -> str:
-        """The user clicked Allow: the code Slack sends to the redirect URL."""
+    def approve(self, workspace: Workspace | None = None) -> str:
+        """The user clicked Allow (in `workspace`, by default the fake's own): the code Slack
+        sends to the redirect URL."""
         code = f"{secrets.randbelow(10**12)}.{secrets.randbelow(10**12)}.{secrets.token_hex(16)}"
-        self._codes.add(code)
+        self._codes[code] = workspace or self.ws
         return code
 
     def access(self, params: dict[str, Any]) -> dict[str, Any]:
@@ -42,17 +43,17 @@ class OAuthApp:
         code = params.get("code")
         if not code or code not in self._codes:
             raise SlackError("invalid_code")
-        self._codes.discard(code)
+        ws = self._codes.pop(code)
         self.exchanged.append(code)
         return {
             "ok": True,
-            "app_id": self.ws.app_id,
+            "app_id": ws.app_id,
             "authed_user": {"id": "U0INSTALLER"},
             "scope": SCOPES,
             "token_type": "bot",
-            "access_token": self.ws.bot_token,
-            "bot_user_id": self.ws.bot_user_id,
-            "team": {"id": self.ws.team_id, "name": self.ws.team_name},
+            "access_token": ws.bot_token,
+            "bot_user_id": ws.bot_user_id,
+            "team": {"id": ws.team_id, "name": ws.team_name},
             "enterprise": None,
             "is_enterprise_install": False,
         }

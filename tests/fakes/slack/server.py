@@ -282,6 +282,12 @@ class FakeSlack(BackgroundServer):
     def open_connections(self) -> int:
         return self.socket_mode.open_count
 
+    def add_workspace(self, team_id: str, bot_user_id: str = "U0BOT2") -> Workspace:
+        """Another workspace where the app can be installed (same API, its own bot token)."""
+        other = Workspace(team_id=team_id, team_name=f"Team {team_id}", bot_user_id=bot_user_id)
+        self.web_api.other_workspaces.append(other)
+        return other
+
     def event_body(
         self, event: dict[str, Any], *, event_id: str | None = None, team_id: str | None = None
     ) -> dict[str, Any]:

@@ -60,6 +60,9 @@ class _Injected:
 class WebApi:
     def __init__(self, workspace: Workspace) -> None:
         self.ws = workspace
+        # Other workspaces that installed the app (OAuth): their bot tokens work too, and
+        # auth.test answers for the workspace whose token it is.
+        self.other_workspaces: list[Workspace] = []
         self._handlers: dict[str, tuple[TokenKind, Handler]] = {}
         self._lock = threading.Lock()
         self._injected: dict[str, collections.deque[_Injected]] = {}
@@ -142,7 +145,12 @@ class WebApi:
             return 200, {"ok": False, "error": "unknown_method", "req_method": method}, {}
         kind, handler = self._handlers[method]
         try:
-            if kind != "client":
+            other = next((w for w in self.other_workspaces if w.bot_token == token), None)
+            if other is not None:
+                other.check_token(token, "bot")
+                if method == "auth.test":
+                    return 200, other.auth_test(), {}
+            elif kind != "client":
                 self.ws.check_token(token, kind)
             return 200, handler(params), {}
         except SlackError as exc:

@@ -34,6 +34,18 @@ class Workspace:
     # Set when the app is uninstalled: Slack then answers the bot token with `token_revoked`.
     revoked: bool = False
 
+    def auth_test(self) -> dict[str, object]:
+        """auth.test's answer for this workspace's bot token."""
+        return {
+            "ok": True,
+            "team": self.team_name,
+            "user": self.bot_name,
+            "team_id": self.team_id,
+            "user_id": self.bot_user_id,
+            "bot_id": self.bot_id,
+            "is_enterprise_install": False,
+        }
+
     def check_token(self, token: str | None, kind: TokenKind) -> None:
         """Slack's answers: no token `not_authed`, unknown `invalid_auth`, other kind
         `not_allowed_token_type`."""
