@@ -28,8 +28,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.config import Settings
-from bot.store.engine import writer
 from bot.slack.web_api import SlackConfigError, web_client
+from bot.store.engine import writer
 
 log = logging.getLogger(__name__)
 
