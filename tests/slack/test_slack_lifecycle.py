@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import text
 
 from bot.store import Store
+from tests.fakes.openai_server import Reply
 from tests.fakes.slack import events
 from tests.slack.harness import CHANNEL, BotHarness, is_summary, running_bot
 
@@ -78,6 +79,31 @@ async def test_uninstall_deletes_the_workspace_data(harness: BotHarness) -> None
     await h.say("And who voted against?", thread_ts=thread)
     await asyncio.sleep(0.3)
     assert (await _team_rows(store, TEAM))["jobs"] == 0
+
+
+async def test_uninstall_stops_a_job_in_flight(harness: BotHarness) -> None:
+    """A summary waiting on the LLM when the workspace leaves: cancelled, and nothing it would
+    have written afterwards (thread, usage, reply) appears."""
+    h = harness
+    assert h.llm is not None
+    h.llm.script_for("summary", Reply(stall=True))
+    message, _ = await h.mention(f"<{h.web.url('/tidal')}>")
+    await h.slack.wait_for_async(lambda: any(r.task == "summary" for r in h.llm.chat_requests))
+    assert h.bot is not None and h.bot.runner.busy
+    store = _store(h)
+
+    h.slack.workspace.revoked = True
+    assert await h.deliver(events.app_uninstalled()) == 200
+
+    await h.wait_idle(timeout=5)
+    assert await _team_rows(store, TEAM) == {
+        "jobs": 0,
+        "threads": 0,
+        "turns": 0,
+        "team_articles": 0,
+    }
+    assert await store.usage_totals("team") == {}
+    assert not any(is_summary(r) for r in h.replies(message.ts))
 
 
 async def test_only_a_revoked_bot_token_deletes(harness: BotHarness) -> None:
