@@ -18,6 +18,7 @@ from sqlalchemy import text
 
 from bot.slack.app import SlackBot
 from bot.slack.web_api import SlackConfigError
+from tests.fakes.openai_server import Reply
 from tests.fakes.slack import events
 from tests.fakes.slack.oauth import CLIENT_ID, CLIENT_SECRET
 from tests.slack.harness import SIGNING_SECRET, BotHarness, is_summary, running_bot
@@ -162,3 +163,28 @@ async def test_contradictory_settings_stop_at_start(
     settings = make_settings(**(base | overrides))
     with pytest.raises(SlackConfigError, match=says):
         await SlackBot.start(settings, http=http, port=0)
+
+
+async def test_a_token_revoked_mid_job_stops_the_job_once(harness: BotHarness) -> None:
+    """The workspace's token dies while its summary is being written: the job stops at the
+    next Slack call, is not requeued, and nothing is retried in a loop."""
+    h = harness
+    assert h.llm is not None
+    state = await _start_install(h)
+    code = h.slack.oauth.approve()
+    assert (await _get(h, f"/slack/oauth_redirect?code={code}&state={state}", state))[0] == 200
+    h.llm.script_for("summary", Reply(delay=1.0))
+    message, _ = await h.mention(f"<{h.web.url('/tidal')}>")
+    await h.slack.wait_for_async(lambda: any(r.task == "summary" for r in h.llm.chat_requests))
+    h.slack.workspace.revoked = True  # e.g. an admin revoked it; no event yet
+    await h.wait_idle(timeout=20)
+
+    assert h.bot is not None
+    async with h.bot.ctx.store.engine.connect() as conn:
+        rows = (await conn.execute(text("SELECT status, note, attempts FROM jobs"))).all()
+    assert [(r[0], r[2]) for r in rows] == [("failed", 1)] and "token_revoked" in rows[0][1]
+    refused = [
+        c for c in h.slack.calls if c.response and c.response.get("error") == "token_revoked"
+    ]
+    assert len(refused) == 1  # one refused call, no retries, no requeue
+    assert not any(is_summary(r) for r in h.replies(message.ts))
