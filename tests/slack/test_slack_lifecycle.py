@@ -40,6 +40,14 @@ async def _team_rows(store: Store, team: str) -> dict[str, int]:
     return counts
 
 
+async def _team_results(store: Store) -> int:
+    async with store.engine.connect() as conn:
+        found = await conn.scalar(
+            text(f"SELECT COUNT(*) FROM results WHERE key LIKE 'team={TEAM}|%'")
+        )
+    return int(found or 0)
+
+
 async def _conversation(h: BotHarness) -> str:
     """A summary and one answered question: the workspace has a thread, turns and usage."""
     message, _ = await h.mention(f"<{h.web.url('/tidal')}>")
