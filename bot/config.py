@@ -3,6 +3,10 @@
 Every setting is documented with its default in `.env.example`. Invalid values fail at start
 with one line naming the variable (see `load_settings`), because a half-configured bot that
 fails on the first user request is worse than one that refuses to start.
+
+The fields are flat because the environment is; components get their group instead
+(`settings.llm`, `settings.fetch`, `settings.analysis`, `settings.store`, `settings.slack`, see
+`bot.settings_groups`), so each depends only on the settings it reads.
 """
 
 from __future__ import annotations
@@ -15,6 +19,17 @@ from typing import Annotated, Literal
 
 from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from bot.settings_groups import (
+    AnalysisSettings,
+    FetchSettings,
+    LLMSettings,
+    SlackSettings,
+    StoreSettings,
+    StreamMode,
+    StructuredMode,
+    SystemRole,
+)
 
 
 def _default_data_dir() -> Path:
@@ -34,6 +49,7 @@ class Settings(BaseSettings):
         extra="ignore",
         case_sensitive=False,
         env_ignore_empty=True,  # `KEY=` in .env means "use the default"
+        frozen=True,  # the groups below are built once; a changed field would leave them stale
     )
 
     # --- LLM (any OpenAI-compatible Chat Completions server) ---
@@ -50,12 +66,10 @@ class Settings(BaseSettings):
     llm_max_retries: int = Field(default=3, ge=0, le=10)
     llm_max_concurrency: int = Field(default=4, ge=1, le=256)
     # Where the server enforces the JSON schema; auto learns it per server (see bot/llm/protocol).
-    llm_structured_mode: Literal[
-        "auto", "json_schema", "json_object", "json_object_plain", "none"
-    ] = "auto"
+    llm_structured_mode: StructuredMode = "auto"
     # Where the rules and schema travel: a system message, or the top of the first user message
     # (for chat templates without a system role); auto switches when the server refuses one.
-    llm_system_role: Literal["auto", "system", "user"] = "auto"
+    llm_system_role: SystemRole = "auto"
     llm_temperature: float | None = Field(default=None, ge=0, le=2)
     # Prices in USD per million tokens, for cost estimates in `articlebot eval`.
     llm_price_input_per_mtok: float = Field(default=0.0, ge=0)
@@ -110,11 +124,12 @@ class Settings(BaseSettings):
     )  # fmt: skip
     slack_redirect_uri: str | None = None
     slack_oauth_state_seconds: int = Field(default=600, ge=1)
-    slack_stream_mode: Literal["stream", "update"] = "stream"
+    slack_stream_mode: StreamMode = "stream"
     slack_allowed_channels: CommaList = Field(default_factory=list)
     slack_user_quota_per_hour: int = Field(default=30, ge=0)
     slack_job_max_age_seconds: int = Field(default=900, ge=10)
-    # A running job's lease; a crashed worker's jobs are picked up again after it runs out.
+    # A running job's lease: the fallback when a crashed worker's death cannot be seen at once
+    # through its liveness lock (bot/store/presence.py).
     slack_job_lease_seconds: float = Field(default=30.0, ge=1.0)
     # Retries of one Web API call on a transient fault (429, 5xx, connection, ok:false
     # internal_error...), waiting Retry-After or an exponential backoff from this base.
@@ -123,6 +138,10 @@ class Settings(BaseSettings):
     # When a call's retries run out, the job goes back to the queue after this delay
     # (doubling each time) until SLACK_JOB_MAX_AGE_SECONDS, then the user gets an apology.
     slack_requeue_base_seconds: float = Field(default=10.0, gt=0, le=600)
+
+    # Port for Prometheus /metrics (and /healthz) of its own; in HTTP mode they are also
+    # served on the events port. None: no extra port.
+    metrics_port: int | None = Field(default=None, ge=0, le=65535)
 
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
@@ -153,20 +172,40 @@ class Settings(BaseSettings):
         )
         return [s.get_secret_value() for s in secrets if s is not None]
 
+    # --- Groups: what each component is given (fields listed in bot/settings_groups.py) ---
+
+    @cached_property
+    def llm(self) -> LLMSettings:
+        return LLMSettings.from_flat(self)
+
+    @cached_property
+    def fetch(self) -> FetchSettings:
+        return FetchSettings.from_flat(self)
+
+    @cached_property
+    def analysis(self) -> AnalysisSettings:
+        return AnalysisSettings.from_flat(self)
+
+    @cached_property
+    def store(self) -> StoreSettings:
+        return StoreSettings.from_flat(self)
+
+    @cached_property
+    def slack(self) -> SlackSettings:
+        return SlackSettings.from_flat(self)
+
     @property
     def llm_configured(self) -> bool:
         """True when an LLM is configured; otherwise the offline engine is used."""
-        return self.llm_api_key is not None or self.llm_base_url is not None
+        return self.llm.configured
 
-    @cached_property
+    @property
     def allowed_networks(self) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
-        return tuple(ipaddress.ip_network(c, strict=False) for c in self.fetch_allow_networks)
+        return self.fetch.allowed_networks
 
     @property
     def resolved_database_url(self) -> str:
-        if self.database_url:
-            return self.database_url
-        return f"sqlite:///{self.data_dir / 'articlebot.db'}"
+        return self.store.resolved_database_url
 
 
 class SettingsError(Exception):

@@ -33,7 +33,9 @@ def articles() -> list[EvalArticle]:
 @pytest.fixture
 async def offline_run(articles, make_settings) -> tuple[list[QuestionRecord], Metrics]:
     settings = make_settings()
-    records = await run_questions(Analyzer(settings), articles, engine="offline", concurrency=4)
+    records = await run_questions(
+        Analyzer(settings.analysis), articles, engine="offline", concurrency=4
+    )
     return records, compute_metrics(records, settings)
 
 

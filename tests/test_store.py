@@ -15,9 +15,9 @@ from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
-from bot.analysis.models import Turn
-from bot.ingest.article import Article
-from bot.llm.usage import CallRecord, Usage
+from bot.domain.article import Article
+from bot.domain.turn import Turn
+from bot.domain.usage import CallRecord, Usage
 from bot.store import Store
 from bot.store.engine import async_url, create_engine, writer
 from bot.store.migrations import LATEST_VERSION, Step, current_version, migrate

@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING
 import pytest
 from sqlalchemy import text
 
-from bot.ingest.article import Article
-from bot.llm.usage import CallRecord, Usage
+from bot.domain.article import Article
+from bot.domain.usage import CallRecord, Usage
 from bot.slack.workspace import WorkspaceArticles, WorkspaceResults
 from bot.store import Store
 from bot.store.retention import Purge

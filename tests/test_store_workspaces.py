@@ -11,9 +11,9 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import Column, MetaData, String, Table, Text, func, select, text
 
-from bot.analysis.models import Turn
-from bot.ingest.article import Article
-from bot.llm.usage import CallRecord, Usage
+from bot.domain.article import Article
+from bot.domain.turn import Turn
+from bot.domain.usage import CallRecord, Usage
 from bot.slack.workspace import WorkspaceArticles, WorkspaceResults
 from bot.store import Store, tables
 from bot.store.engine import create_engine, writer

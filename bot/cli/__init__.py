@@ -30,14 +30,14 @@ from bot.analysis.models import (
     AnswerResult,
     EngineName,
     SummaryResult,
-    Turn,
 )
 from bot.cli import output
 from bot.cli.purge import add_purge_parser, cmd_purge
 from bot.config import Settings, SettingsError, load_settings
+from bot.domain.article import Article
+from bot.domain.turn import Turn
 from bot.errors import ArticlebotError, BadInput
 from bot.eval.cli import add_eval_parser, cmd_eval
-from bot.ingest.article import Article
 from bot.logs import configure_logging
 from bot.progress import Progress
 from bot.runtime import Runtime

@@ -80,7 +80,7 @@ def _plot(metrics: Metrics, path: Path, *, dataset: str) -> None:
 
 async def cmd_eval(runtime: Runtime, args: argparse.Namespace, progress: Progress) -> None:
     # No store: a cached summary would hide what the model does now.
-    analyzer = Analyzer(runtime.settings, llm=runtime.llm)
+    analyzer = Analyzer(runtime.settings.analysis, llm=runtime.llm)
     engine: EngineName | None = None if args.engine == "auto" else args.engine
 
     def tick(done: int, of: int) -> None:

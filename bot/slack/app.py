@@ -29,6 +29,7 @@ from bot.slack.context import SlackContext
 from bot.slack.flows import FLOWS
 from bot.slack.jobs import JobRunner
 from bot.slack.listeners import register
+from bot.slack.monitoring import add_monitoring_routes, monitoring_app
 from bot.slack.oauth import Distribution, oauth_mode, open_distribution
 from bot.slack.web_api import SlackConfigError, web_client
 from bot.store.retention import sweep_forever
@@ -40,6 +41,8 @@ SHUTDOWN_GRACE_S = 10.0
 RETENTION_SWEEP_EVERY_S = 3600.0
 # Article extraction runs in its own process, off the event loop that acknowledges events.
 EXTRACT_PROCESSES = 1
+# Slack's event payloads are a few kB; aiohttp's default bound, made explicit.
+MAX_EVENT_BODY_BYTES = 1024 * 1024
 
 
 class AckingSocketModeHandler(AsyncSocketModeHandler):
@@ -137,10 +140,13 @@ def _check_mode(settings: Settings, *, http: bool) -> bool:
 
 
 def http_app(app: AsyncApp, ctx: SlackContext) -> web.Application:
-    """Events API endpoint (signature verified by bolt) and a health check."""
+    """Events API endpoint (signature verified by bolt), `/metrics` and `/healthz`."""
 
     async def events(request: web.Request) -> web.Response:
         started = time.perf_counter()
+        refusal = _refuse_at_the_edge(request)
+        if refusal is not None:
+            return refusal
         try:
             bolt_request = await to_bolt_request(request)
             response = await to_aiohttp_response(await app.async_dispatch(bolt_request))
@@ -149,23 +155,37 @@ def http_app(app: AsyncApp, ctx: SlackContext) -> web.Application:
                 f"ack;dur={(time.perf_counter() - started) * 1000:.1f}"
             )
             return response
+        except web.HTTPRequestEntityTooLarge:  # a body without Content-Length, read too far
+            return _too_large()
         except Exception:
             log.exception("could not process an Events API request")
             return web.json_response({"ok": False, "error": "malformed request"}, status=400)
 
-    async def healthz(_: web.Request) -> web.Response:
-        try:
-            await ctx.store.get_result("healthz")
-        except Exception:
-            log.exception("health check: store unreachable")
-            return web.json_response({"ok": False, "store": "unreachable"}, status=503)
-        return web.json_response({"ok": True})
-
-    web_app = web.Application()
+    web_app = web.Application(client_max_size=MAX_EVENT_BODY_BYTES)
     web_app.router.add_post("/slack/events", events)
-    web_app.router.add_get("/healthz", healthz)
+    add_monitoring_routes(web_app, ctx)
     oauth_routes(web_app, app)
     return web_app
+
+
+def _refuse_at_the_edge(request: web.Request) -> web.Response | None:
+    """What bolt would mishandle: a body over the limit (413, not 400) and a timestamp that is
+    not a number (401 like any unverifiable request; bolt's `int()` would raise)."""
+    if request.content_length is not None and request.content_length > MAX_EVENT_BODY_BYTES:
+        return _too_large()
+    timestamp = request.headers.get("X-Slack-Request-Timestamp")
+    if timestamp is not None:
+        try:
+            int(timestamp)
+        except ValueError:
+            return web.json_response({"error": "invalid request"}, status=401)
+    return None
+
+
+def _too_large() -> web.Response:
+    return web.json_response(
+        {"ok": False, "error": f"request body over {MAX_EVENT_BODY_BYTES} bytes"}, status=413
+    )
 
 
 @dataclass
@@ -177,6 +197,8 @@ class SlackBot:
     http_runner: web.AppRunner | None = None
     port: int | None = None
     retention: asyncio.Task[None] | None = None
+    metrics_runner: web.AppRunner | None = None
+    metrics_port: int | None = None
 
     @classmethod
     async def start(
@@ -200,19 +222,20 @@ class SlackBot:
         )
         runner = JobRunner(ctx, FLOWS)
         bot = cls(ctx=ctx, runner=runner, app=bolt_app(ctx, runner, distribution))
-        runner.start_sweeping()
+        await runner.start()
         bot.retention = asyncio.create_task(
             sweep_forever(
                 ctx.store.retention, settings.data_retention_days, RETENTION_SWEEP_EVERY_S
             ),
             name="retention-sweeper",
         )
+        if settings.metrics_port is not None:
+            bot.metrics_runner, bot.metrics_port = await _serve(
+                monitoring_app(ctx), host, settings.metrics_port
+            )
+            log.info("serving metrics on http://%s:%d/metrics", host, bot.metrics_port)
         if http:
-            bot.http_runner = web.AppRunner(http_app(bot.app, ctx), access_log=None)
-            await bot.http_runner.setup()
-            site = web.TCPSite(bot.http_runner, host, port)
-            await site.start()
-            bot.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+            bot.http_runner, bot.port = await _serve(http_app(bot.app, ctx), host, port)
             log.info("listening for Slack events on http://%s:%d/slack/events", host, bot.port)
         else:
             assert settings.slack_app_token is not None
@@ -229,10 +252,21 @@ class SlackBot:
             await self.socket_handler.close_async()
         if self.http_runner is not None:
             await self.http_runner.cleanup()
+        if self.metrics_runner is not None:
+            await self.metrics_runner.cleanup()
         if self.retention is not None:
             self.retention.cancel()
         await self.runner.stop(timeout=SHUTDOWN_GRACE_S)
         await self.ctx.runtime.close()
+
+
+async def _serve(web_app: web.Application, host: str, port: int) -> tuple[web.AppRunner, int]:
+    """Start serving `web_app`; returns its runner and the port bound (for port 0)."""
+    runner = web.AppRunner(web_app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, host, port)
+    await site.start()
+    return runner, site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
 
 
 async def run_until_stopped(settings: Settings, *, http: bool, host: str, port: int) -> None:

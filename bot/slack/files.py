@@ -9,8 +9,8 @@ from __future__ import annotations
 from pathlib import PurePath
 from typing import Any
 
+from bot.domain.article import Article
 from bot.errors import BadInput, TooLarge
-from bot.ingest.article import Article
 from bot.ingest.loader import READABLE_SUFFIXES, ArticleLoader
 from bot.slack import messages
 from bot.slack.context import SlackContext

@@ -1,7 +1,9 @@
 """Runs recorded jobs in the background, under a lease, and resumes unfinished ones at start.
 
-A job is claimed with a lease that is renewed while it runs; if the process dies, the lease
-runs out and the next start (or another replica) picks the job up again. Jobs older than
+A job is claimed with a lease that is renewed while it runs, by a worker that holds a liveness
+lock while its process lives (`bot/store/presence.py`). If the process dies, the next start
+(or another replica's sweeper, every second) sees the lock gone and takes the job over at once;
+the lease running out is the fallback where liveness cannot be known. Jobs older than
 SLACK_JOB_MAX_AGE_SECONDS get an apology instead: an answer an hour late is worse than a clear
 "please ask again".
 
@@ -14,6 +16,7 @@ in, or a token Slack rejects, stops the job without a word in Slack (there is no
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
 import os
 import socket
@@ -22,6 +25,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from bot.errors import PASTE_HINT, ArticlebotError, BadInput
+from bot.fairness import requester
 from bot.metrics import JOB_REQUEUES
 from bot.slack import messages
 from bot.slack.context import SlackContext
@@ -47,6 +51,10 @@ class Outcome:
     fault: str = ""
 
 
+# How often to look for jobs whose worker died: a dead replica's jobs wait at most this long.
+SWEEP_INTERVAL_S = 1.0
+
+
 class JobRunner:
     def __init__(self, ctx: SlackContext, flows: dict[str, Flow]) -> None:
         self.ctx = ctx
@@ -57,6 +65,7 @@ class JobRunner:
         self._team_of: dict[asyncio.Task[None], str | None] = {}  # whose job each task runs
         # Requeued jobs waiting out their backoff here (the store has them too: pending).
         self._timers: set[asyncio.Task[None]] = set()
+        self._active: set[int] = set()  # ids of the jobs submitted here and not yet done
         self._sweeper: asyncio.Task[None] | None = None
 
     @property
@@ -65,15 +74,22 @@ class JobRunner:
         return bool(self._tasks or self._timers)
 
     def submit(self, job: Job) -> None:
-        """Run the job in the background; the caller (a listener) returns at once."""
-        task = asyncio.create_task(self.run(job), name=f"job-{job.id}")
-        self._tasks.add(task)
-        self._team_of[task] = job.team
-        task.add_done_callback(self._forget)
+        """Run the job in the background; the caller (a listener) returns at once.
 
-    def _forget(self, task: asyncio.Task[None]) -> None:
-        self._tasks.discard(task)
-        self._team_of.pop(task, None)
+        The task runs with the requester (user, channel) in its context, so that the LLM
+        calls it makes are scheduled fairly against other users' (`bot/fairness.py`).
+        """
+        if job.id in self._active:
+            return
+        context = contextvars.copy_context()
+        context.run(requester.set, (job.user or "", job.channel))
+        task = asyncio.create_task(self.run(job), name=f"job-{job.id}", context=context)
+        self._tasks.add(task)
+        self._active.add(job.id)
+        self._team_of[task] = job.team
+        task.add_done_callback(self._tasks.discard)
+        task.add_done_callback(lambda _: self._active.discard(job.id))
+        task.add_done_callback(lambda done: self._team_of.pop(done, None))
 
     async def stop_team(self, team: str, timeout: float = 5.0) -> int:
         """Cancel this process's running jobs of a workspace that left, and wait for them, so
@@ -212,7 +228,9 @@ class JobRunner:
         max_age = self.ctx.settings.slack_job_max_age_seconds
         now = self.ctx.store.now()
         resumed = 0
-        for job in await self.ctx.store.unfinished_jobs():
+        for job in await self.ctx.store.unfinished_jobs(exclude=set(self._active)):
+            if job.id in self._active:
+                continue  # submitted here while we were looking
             if (now - job.created_at).total_seconds() > max_age:
                 claimed = await self.ctx.store.claim_job(
                     job.id, worker=self.worker, lease_s=self.lease_s
@@ -230,22 +248,28 @@ class JobRunner:
             log.info("resumed %d unfinished job(s)", resumed)
         return resumed
 
-    def start_sweeping(self) -> None:
-        """Resume now, then keep looking for jobs whose worker died (leases that ran out)."""
+    async def start(self) -> None:
+        """Take this worker's liveness lock (before claiming anything), then resume unfinished
+        jobs now and keep looking for jobs whose worker died."""
+        self.worker = await self.ctx.store.register_worker(self.worker)
         self._sweeper = asyncio.create_task(self._sweep(), name="job-sweeper")
 
     async def _sweep(self) -> None:
         while True:
             try:
+                await self.ctx.store.refresh_worker()
                 await self.resume()
             except Exception:
                 log.exception("resuming unfinished jobs failed; will retry")
-            await asyncio.sleep(self.lease_s / 2)
+            await asyncio.sleep(min(SWEEP_INTERVAL_S, self.lease_s / 2))
 
     async def stop(self, timeout: float) -> None:
         """Graceful shutdown: stop sweeping, let running jobs finish, hand back the rest."""
         if self._sweeper is not None:
             self._sweeper.cancel()
+            # Wait for it: a query cut off mid-flight must not outlive the store it used.
+            await asyncio.gather(self._sweeper, return_exceptions=True)
+            self._sweeper = None
         for timer in self._timers:
             timer.cancel()  # the jobs stay pending in the store: whoever runs next takes them
         if self._tasks:

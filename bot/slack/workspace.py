@@ -9,7 +9,7 @@ causes stays its own: pasted texts and uploads go to its `team_articles`, and re
 from __future__ import annotations
 
 from bot.analysis.analyzer import Analyzer
-from bot.ingest.article import Article
+from bot.domain.article import Article
 from bot.ingest.loader import ArticleLoader
 from bot.slack.context import SlackContext
 from bot.store.cache import team_result_prefix

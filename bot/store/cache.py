@@ -11,7 +11,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from bot.ingest.article import Article
+from bot.domain.article import Article
 from bot.store import tables
 from bot.store.base import StoreBase
 

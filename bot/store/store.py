@@ -56,6 +56,10 @@ class Store:
         self.finish_job = self.intake.finish_job
         self.unfinished_jobs = self.intake.unfinished_jobs
         self.requeue_job = self.intake.requeue_job
+        self.queue_stats = self.intake.queue_stats
+        # This process's liveness lock, which lets others take over its jobs once it is dead.
+        self.register_worker = self.intake.register_worker
+        self.refresh_worker = self.intake.refresh_worker
         # Which article each thread is about, and its questions and answers.
         self.get_thread = self.threads.get_thread
         self.set_thread_article = self.threads.set_thread_article
@@ -96,7 +100,10 @@ class Store:
         return cls(engine, clock=clock)
 
     async def close(self) -> None:
-        await self.db.engine.dispose()
+        try:
+            await self.intake.close_presence()
+        finally:
+            await self.db.engine.dispose()
 
     async def __aenter__(self) -> Store:
         return self

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from bot.ingest.article import Article
+from bot.domain.article import Article
 from bot.store import tables
 from bot.store.base import StoreBase
 

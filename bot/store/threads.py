@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from sqlalchemy import case, func, select
 
-from bot.analysis.models import Turn
+from bot.domain.turn import Turn
 from bot.store import tables
 from bot.store.base import StoreBase
 from bot.store.records import ThreadState

@@ -36,7 +36,7 @@ from bot.analysis.per_article import PerArticle
 from bot.analysis.quotes import MIN_WORDS
 from bot.analysis.retrieval import PREFIX_LEN, index_terms, paragraph_scores, query_weights
 from bot.analysis.text import QUESTION_WORDS, STOPWORDS, normalize, tokenize
-from bot.ingest.article import Article
+from bot.domain.article import Article
 
 NOT_SAID = "The article doesn't say."
 MAX_QUOTES = 3

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
+from bot.domain.article import Article
 from bot.errors import UnsupportedContent
-from bot.ingest.article import Article
 from bot.ingest.extract._decode import decode_bytes
 from bot.ingest.extract.html import extract_html
 from bot.ingest.extract.pdf import extract_pdf

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import logging
 
+from bot.domain.article import Article
 from bot.errors import BadInput
-from bot.ingest.article import Article
 from bot.slack import messages
 from bot.slack.context import SlackContext
 from bot.slack.files import is_readable, load_file
