@@ -102,12 +102,28 @@ class Settings(BaseSettings):
     # --- Storage ---
     data_dir: Path = Field(default_factory=_default_data_dir)
     database_url: str | None = None
+    # Stored content (threads, turns, pasted texts, finished jobs, cached articles and results)
+    # is deleted this many days after it was last written; 0 keeps it forever.
+    data_retention_days: int = Field(default=30, ge=0)
 
     # --- Slack ---
     slack_bot_token: SecretStr | None = None
     slack_app_token: SecretStr | None = None
     slack_signing_secret: SecretStr | None = None
     slack_api_url: str = "https://slack.com/api/"
+    # OAuth distribution (HTTP mode): set both to serve /slack/install for many workspaces,
+    # instead of SLACK_BOT_TOKEN. Installations and OAuth state live in DATABASE_URL.
+    slack_client_id: str | None = None
+    slack_client_secret: SecretStr | None = None
+    slack_scopes: CommaList = Field(
+        default_factory=lambda: [
+            "app_mentions:read", "channels:history", "channels:read", "chat:write",
+            "files:read", "groups:history", "groups:read", "im:history", "mpim:history",
+            "reactions:write",
+        ]
+    )  # fmt: skip
+    slack_redirect_uri: str | None = None
+    slack_oauth_state_seconds: int = Field(default=600, ge=1)
     slack_stream_mode: StreamMode = "stream"
     slack_allowed_channels: CommaList = Field(default_factory=list)
     slack_user_quota_per_hour: int = Field(default=30, ge=0)
@@ -129,7 +145,9 @@ class Settings(BaseSettings):
 
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
-    @field_validator("fetch_allow_networks", "slack_allowed_channels", mode="before")
+    @field_validator(
+        "fetch_allow_networks", "slack_allowed_channels", "slack_scopes", mode="before"
+    )
     @classmethod
     def _split_commas(cls, value: object) -> object:
         if isinstance(value, str):
@@ -150,6 +168,7 @@ class Settings(BaseSettings):
             self.slack_bot_token,
             self.slack_app_token,
             self.slack_signing_secret,
+            self.slack_client_secret,
         )
         return [s.get_secret_value() for s in secrets if s is not None]
 

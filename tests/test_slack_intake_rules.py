@@ -63,7 +63,9 @@ async def context(make_settings: Callable[..., Settings]) -> AsyncIterator[Calla
 
 
 async def own_thread(ctx: SlackContext) -> None:
-    await ctx.store.set_thread_article(CHANNEL, THREAD, content_hash="a" * 64, summary_ts=THREAD)
+    await ctx.store.set_thread_article(
+        CHANNEL, THREAD, team="T1", content_hash="a" * 64, summary_ts=THREAD
+    )
 
 
 async def test_messages_not_addressed_to_the_bot_are_left_alone(context) -> None:

@@ -23,10 +23,16 @@ log = logging.getLogger(__name__)
 Decision = AnyPayload
 
 
+def team_of_incoming(ctx: SlackContext, inc: Incoming) -> str:
+    """The workspace a message belongs to (the bot's own for events that do not say)."""
+    return inc.team or ctx.team_id or ""
+
+
 async def decide(ctx: SlackContext, inc: Incoming) -> Decision | None:
     """What the bot should do with a message; None means stay silent."""
+    team = team_of_incoming(ctx, inc)
     owned = (
-        await ctx.store.get_thread(inc.channel, inc.reply_thread) is not None
+        await ctx.store.get_thread(inc.channel, inc.reply_thread, team=team) is not None
         if inc.thread_ts
         else False
     )
@@ -41,7 +47,9 @@ async def decide(ctx: SlackContext, inc: Incoming) -> Decision | None:
     quota = ctx.settings.slack_user_quota_per_hour
     if quota:
         since = ctx.store.now() - timedelta(hours=1)
-        used = await ctx.store.count_requests(user=inc.user, since=since, exclude_kinds=("notice",))
+        used = await ctx.store.count_requests(
+            team=team, user=inc.user, since=since, exclude_kinds=("notice",)
+        )
         if used >= quota:
             limit = messages.QUOTA_REACHED.format(quota=quota)
             return NoticePayload(text=inc.text, message=limit, refusal=True)
@@ -65,7 +73,7 @@ async def record(ctx: SlackContext, inc: Incoming) -> Job | None:
         ts=inc.ts,
         kind=decision.kind,
         payload=decision.model_dump(mode="json"),
-        team=inc.team or ctx.team_id,
+        team=team_of_incoming(ctx, inc),
         user=inc.user,
         thread_ts=inc.reply_thread,
     )

@@ -62,6 +62,7 @@ class JobRunner:
         self.worker = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.lease_s = ctx.settings.slack_job_lease_seconds
         self._tasks: set[asyncio.Task[None]] = set()
+        self._team_of: dict[asyncio.Task[None], str | None] = {}  # whose job each task runs
         # Requeued jobs waiting out their backoff here (the store has them too: pending).
         self._timers: set[asyncio.Task[None]] = set()
         self._active: set[int] = set()  # ids of the jobs submitted here and not yet done
@@ -85,17 +86,35 @@ class JobRunner:
         task = asyncio.create_task(self.run(job), name=f"job-{job.id}", context=context)
         self._tasks.add(task)
         self._active.add(job.id)
+        self._team_of[task] = job.team
         task.add_done_callback(self._tasks.discard)
         task.add_done_callback(lambda _: self._active.discard(job.id))
+        task.add_done_callback(lambda done: self._team_of.pop(done, None))
+
+    async def stop_team(self, team: str, timeout: float = 5.0) -> int:
+        """Cancel this process's running jobs of a workspace that left, and wait for them, so
+        none writes again after its data is deleted; returns how many were stopped. (Jobs in
+        other replicas stop at their next Slack call: the workspace's token is dead.)"""
+        doomed = {task for task, owner in self._team_of.items() if owner == team}
+        for task in doomed:
+            task.cancel()
+        if doomed:
+            await asyncio.wait(doomed, timeout=timeout)
+        return len(doomed)
 
     async def run(self, job: Job) -> None:
+        ctx = await self.ctx.for_team(job.team)  # the job's workspace: its client and token
+        if ctx is None:
+            log.warning("job %s dropped: workspace %s has no installation", job.id, job.team)
+            await self.ctx.store.finish_job(job.id, status="failed", note="no installation")
+            return
         claimed = await self.ctx.store.claim_job(job.id, worker=self.worker, lease_s=self.lease_s)
         if claimed is None:
             return  # another worker has it, or it is already finished
         renewer = asyncio.create_task(self._renew(claimed))
-        reply = ThreadReply(self.ctx, claimed)
+        reply = ThreadReply(ctx, claimed)
         try:
-            outcome = await self._run_flow(claimed, reply)
+            outcome = await self._run_flow(ctx, claimed, reply)
         except asyncio.CancelledError:
             # Shutting down mid-job: hand it back so the next start resumes it at once.
             await asyncio.shield(self.ctx.store.release_job(claimed.id, worker=self.worker))
@@ -126,11 +145,11 @@ class JobRunner:
         await asyncio.sleep(delay_s)
         self.submit(job)
 
-    async def _run_flow(self, job: Job, reply: ThreadReply) -> Outcome:
+    async def _run_flow(self, ctx: SlackContext, job: Job, reply: ThreadReply) -> Outcome:
         """Run the job's flow; every failure ends with a short message in the thread, except
         Slack faults, which are retried later or stop quietly (see `_slack_outcome`)."""
         try:
-            await self.flows[job.kind](self.ctx, job, reply)
+            await self.flows[job.kind](ctx, job, reply)
         except BadInput as exc:
             hint = None if exc.paste_hint else PASTE_HINT  # the message may say it already
             message = error_message(exc.user_message, hint=hint)
@@ -169,8 +188,9 @@ class JobRunner:
         note = f"slack {fault.fault}: {fault.error}"
         if fault.fault == "auth":
             log.error(
-                "Slack rejected the bot token (%s): job %s stopped. An operator must fix "
-                "SLACK_BOT_TOKEN (reinstall the app or issue a new token).",
+                "Slack rejected the bot token of workspace %s (%s): job %s stopped. An operator "
+                "must fix SLACK_BOT_TOKEN, or the workspace must reinstall the app.",
+                job.team,
                 fault.error,
                 job.id,
             )
@@ -215,9 +235,10 @@ class JobRunner:
                 claimed = await self.ctx.store.claim_job(
                     job.id, worker=self.worker, lease_s=self.lease_s
                 )
-                if claimed is not None:
+                ctx = await self.ctx.for_team(job.team)
+                if claimed is not None and ctx is not None:
                     await self._tell(
-                        ThreadReply(self.ctx, claimed), error_message(messages.RESTART_APOLOGY)
+                        ThreadReply(ctx, claimed), error_message(messages.RESTART_APOLOGY)
                     )
                     await self.ctx.store.finish_job(job.id, status="expired", note="too old")
                 continue

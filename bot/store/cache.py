@@ -20,6 +20,12 @@ def key_hash(key: str) -> str:
     return hashlib.sha256(key.encode("utf-8")).hexdigest()
 
 
+def team_result_prefix(team: str) -> str:
+    """How a workspace's results are keyed: its own namespace in the result cache, so a
+    summary made for one workspace is never served to another and goes with its data."""
+    return f"team={team}|"
+
+
 class ArticleCache(StoreBase):
     async def get_article(self, content_hash: str) -> Article | None:
         async with self._engine.connect() as conn:

@@ -58,6 +58,7 @@ class _Request:
 
 @dataclass(frozen=True)
 class _CountQuery:
+    team: str | None
     user: str
     since: datetime
     exclude_kinds: tuple[str, ...]
@@ -332,15 +333,21 @@ class SlackIntake(StoreBase):
         return int(count), oldest
 
     async def count_requests(
-        self, *, user: str, since: datetime, exclude_kinds: tuple[str, ...] = ()
+        self,
+        *,
+        team: str | None,
+        user: str,
+        since: datetime,
+        exclude_kinds: tuple[str, ...] = (),
     ) -> int:
-        """Requests accepted from `user` at or after `since` (for the per-user quota);
-        `exclude_kinds` leaves out jobs that cost nothing, such as refusals."""
-        return await self._count(_CountQuery(user, since, tuple(exclude_kinds)))
+        """Requests accepted from `user` of workspace `team` at or after `since` (for the
+        per-user quota: each workspace's quota is its own); `exclude_kinds` leaves out jobs
+        that cost nothing, such as refusals."""
+        return await self._count(_CountQuery(team, user, since, tuple(exclude_kinds)))
 
     async def _count_requests(self, batch: list[_CountQuery]) -> list[int]:
         """One query for a batch of quota checks; each is then counted with its own window."""
-        query = select(_j.c.user, _j.c.kind, _j.c.created_at).where(
+        query = select(_j.c.team, _j.c.user, _j.c.kind, _j.c.created_at).where(
             _j.c.user.in_({q.user for q in batch}),
             _j.c.created_at >= min(q.since for q in batch),
         )
@@ -351,6 +358,7 @@ class SlackIntake(StoreBase):
                 1
                 for row in rows
                 if row.user == q.user
+                and row.team == q.team
                 and row.created_at >= q.since
                 and row.kind not in q.exclude_kinds
             )

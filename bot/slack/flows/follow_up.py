@@ -10,6 +10,7 @@ from bot.slack.render import error_message
 from bot.slack.replies import ThreadReply
 from bot.slack.streaming import answer_output
 from bot.slack.usage_accounting import record_usage
+from bot.slack.workspace import analyzer_for, team_of
 from bot.store.records import Job
 
 # Earlier turns sent as context (the analysis layer keeps the last few and shortens them).
@@ -19,22 +20,23 @@ TURNS = 10
 async def run_answer(
     ctx: SlackContext, job: Job, reply: ThreadReply, payload: AnswerPayload
 ) -> None:
-    thread = await ctx.store.get_thread(job.channel, job.thread_ts)
-    article = await ctx.store.get_article(thread.content_hash) if thread else None
+    team = team_of(job)
+    thread = await ctx.store.get_thread(job.channel, job.thread_ts, team=team)
+    article = await ctx.store.get_team_article(team, thread.content_hash) if thread else None
     if article is None:
         await reply.finish([error_message(messages.ARTICLE_GONE)])
         return
     question = payload.question
     await reply.react()
     await reply.settle_previous()
-    turns = await ctx.store.get_turns(job.channel, job.thread_ts, limit=TURNS)
+    turns = await ctx.store.get_turns(job.channel, job.thread_ts, team=team, limit=TURNS)
     # A re-run (requeued after a Slack fault, or resumed) may find its own turn recorded already.
     recorded = job.attempts > 1 and bool(turns) and turns[-1].question == question
     if recorded:
         turns = turns[:-1]
     output = answer_output(ctx, job, reply, allowed_links=[article.url] if article.url else [])
     done: AnswerDone | None = None
-    async for event in ctx.runtime.analyzer.answer_stream(
+    async for event in analyzer_for(ctx, team).answer_stream(
         article, question, turns=turns, fallback=True
     ):
         if isinstance(event, AnswerDelta):
@@ -48,6 +50,7 @@ async def run_answer(
         await ctx.store.add_turn(
             job.channel,
             job.thread_ts,
+            team=team,
             question=question,
             answer=result.answer.answer,
             content_hash=article.content_hash,

@@ -10,10 +10,11 @@ from slack_bolt.async_app import AsyncApp
 
 from bot.slack.context import SlackContext
 from bot.slack.jobs import JobRunner
-from bot.slack.listeners import catch_all, mention, message
+from bot.slack.listeners import catch_all, lifecycle, mention, message
 
 
 def register(app: AsyncApp, ctx: SlackContext, runner: JobRunner) -> None:
     mention.register(app, ctx, runner)
     message.register(app, ctx, runner)
+    lifecycle.register(app, ctx, runner)
     catch_all.register(app)
