@@ -45,7 +45,7 @@ from bot.analysis.offline.spans import best_span  # noqa: E402
 from bot.analysis.retrieval import select_paragraphs  # noqa: E402
 from bot.config import Settings  # noqa: E402
 from bot.eval.dataset import load_dataset  # noqa: E402
-from bot.eval.metrics import normalize_answer, token_f1  # noqa: E402
+from bot.eval.scoring import normalize_answer, token_f1  # noqa: E402
 from bot.tokens import count_tokens  # noqa: E402
 
 QA = REPO.parent / "shared" / "bench-data" / "qa"

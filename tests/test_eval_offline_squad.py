@@ -16,9 +16,9 @@ from bot.analysis.analyzer import Analyzer
 from bot.analysis.offline.abstain import MIN_SUPPORT
 from bot.analysis.offline.answer import offline_answer
 from bot.eval.dataset import EvalArticle, load_dataset
-from bot.eval.metrics import Metrics, compute_metrics
-from bot.eval.records import QuestionRecord
+from bot.eval.question_record import QuestionRecord
 from bot.eval.runner import run_questions
+from bot.eval.scoring import Metrics, compute_metrics
 from tests.shared_data import QA_DIR, requires_shared
 
 pytestmark = requires_shared

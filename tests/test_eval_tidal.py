@@ -9,9 +9,9 @@ import pytest
 
 from bot.analysis.analyzer import Analyzer
 from bot.eval.dataset import EvalArticle, load_dataset
-from bot.eval.metrics import Metrics, compute_metrics
-from bot.eval.records import QuestionRecord
+from bot.eval.question_record import QuestionRecord
 from bot.eval.runner import run_questions
+from bot.eval.scoring import Metrics, compute_metrics
 from bot.ingest.extract import extract_text
 from bot.tokens import count_tokens
 from tests.shared_data import SAMPLE_ARTICLE

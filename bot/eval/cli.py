@@ -10,7 +10,6 @@ from bot.analysis.analyzer import Analyzer
 from bot.analysis.models import EngineName
 from bot.errors import ArticlebotError, BadInput
 from bot.eval.dataset import load_dataset
-from bot.eval.metrics import Metrics, compute_metrics
 from bot.eval.plot import PlotUnavailable, plot_tradeoff
 from bot.eval.redteam import default_redteam_path, load_redteam, run_redteam
 from bot.eval.report import (
@@ -21,6 +20,7 @@ from bot.eval.report import (
     write_report,
 )
 from bot.eval.runner import run_questions
+from bot.eval.scoring import Metrics, compute_metrics
 from bot.progress import Progress
 from bot.runtime import Runtime
 
