@@ -98,6 +98,7 @@ class StoreSettings(SettingsGroup):
 
     data_dir: Path
     database_url: str | None
+    data_retention_days: int
 
     @property
     def resolved_database_url(self) -> str:
@@ -124,3 +125,9 @@ class SlackSettings(SettingsGroup):
     max_retries: int
     retry_base_seconds: float
     requeue_base_seconds: float
+    # OAuth distribution (several workspaces); unset in single-workspace mode.
+    client_id: str | None
+    client_secret: SecretStr | None
+    scopes: tuple[str, ...]
+    redirect_uri: str | None
+    oauth_state_seconds: int
