@@ -42,6 +42,10 @@ bench: install
 	$(BIN)/python bench/pipeline_overhead.py
 	$(BIN)/python bench/retrieval.py
 	$(BIN)/python bench/slack_load.py
+	$(BIN)/python bench/slack_load.py --flood 200 --latency 0.5 --concurrency 4
+	$(BIN)/python bench/chaos.py
+	$(BIN)/python bench/llm_compat.py
+	$(BIN)/python bench/offline_abstention.py --halves
 
 # The Slack bot (Socket Mode; settings from .env). `articlebot run --http` for the Events API.
 run: install

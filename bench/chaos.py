@@ -7,9 +7,12 @@ token: nothing can be posted, the stop is logged), or a defect (`something_went_
 `stuck_placeholder`, `silence`); how many replies, duplicates, recorded turns, Slack retries
 and job requeues it took, and the seconds from request to idle. Retries use the matrix's
 short delays (one retry per call, Retry-After 0): the figures compare cases, they are not
-production latencies. Target: 0 defects.
+production latencies. Target: 0 defects. Then, unless `--recovery-rounds 0`, it runs
+`bench/recovery.py`: kill -9 of a real `articlebot run` mid-job, restart, and the time until the
+job is taken over (median of 5; target <= 5 s) and the processes the killed bot left (target 0).
 
     .venv/bin/python bench/chaos.py [--mode socket|http|both] [--only SUBSTRING]
+                                    [--recovery-rounds N]
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import asyncio
 import collections
 import logging
 import statistics
+import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -74,6 +78,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--mode", choices=["socket", "http", "both"], default="both")
     parser.add_argument("--only", default="", help="run the cases whose id contains this")
+    parser.add_argument(
+        "--recovery-rounds", type=int, default=5, help="kill -9 rounds after the matrix (0: none)"
+    )
     args = parser.parse_args()
     logging.basicConfig(level=logging.CRITICAL)
     modes = ["socket", "http"] if args.mode == "both" else [args.mode]
@@ -107,6 +114,10 @@ def main() -> int:
     if seconds:
         print(f"seconds per case: median {statistics.median(seconds):.2f}, max {max(seconds):.2f}")
     print(f"defects (silence, stuck placeholder, needless error, duplicate, lost turn): {defects}")
+    if args.recovery_rounds > 0:
+        print()
+        recovery = [str(REPO / "bench" / "recovery.py"), "--rounds", str(args.recovery_rounds)]
+        subprocess.run([sys.executable, *recovery], check=True)
     return 1 if defects else 0
 
 

@@ -35,16 +35,16 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from bot.analysis.analyzer import Analyzer  # noqa: E402
-from bot.analysis.models import Turn  # noqa: E402
 from bot.config import Settings, load_settings  # noqa: E402
+from bot.domain.article import Article  # noqa: E402
+from bot.domain.turn import Turn  # noqa: E402
+from bot.domain.usage import CallRecord  # noqa: E402
 from bot.errors import ArticlebotError  # noqa: E402
 from bot.eval.dataset import load_dataset  # noqa: E402
 from bot.eval.runner import run_questions  # noqa: E402
-from bot.ingest.article import Article  # noqa: E402
 from bot.ingest.extract import extract_text  # noqa: E402
 from bot.llm.client import LLMClient  # noqa: E402
 from bot.llm.protocol import KNOWN_SERVERS  # noqa: E402
-from bot.llm.usage import CallRecord  # noqa: E402
 from tests.fakes.openai_server import PROFILES, FakeOpenAI  # noqa: E402
 
 SAMPLE = REPO / "samples" / "tidal-pilot.md"
@@ -128,8 +128,8 @@ async def run_row(settings: Settings, requests: Callable[[], int] | None) -> dic
     counter = CallCounter()
     article = sample_article()
     outcomes: dict[str, Outcome] = {}
-    async with LLMClient(settings, usage_sink=counter) as llm:
-        analyzer = Analyzer(settings, llm=llm)
+    async with LLMClient(settings.llm, usage_sink=counter) as llm:
+        analyzer = Analyzer(settings.analysis, llm=llm)
         for name, task in TASKS.items():
             before = requests() if requests else counter.calls
             start = time.perf_counter()

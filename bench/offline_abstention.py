@@ -5,8 +5,9 @@ paragraphs the bot would send), then decided at several cut-offs on the support 
 each abstention signal left out, so the figures are side by side:
 - the trade-off: unanswerable questions declined against answerable ones wrongly refused, per
   cut-off (the default, `abstain.MIN_SUPPORT`, is marked);
-- each signal's contribution: declined share at the cut-off that refuses at most 10% of the
-  answerable questions, with all signals and with one left out;
+- the best the cut-off can do: declined share where at most 10% of the answerable questions
+  are refused (each feature's contribution, refitted without it on held-out articles, is
+  printed by `offline_learn.py`);
 - answer quality at the default: best-quote F1 and answer F1 (SQuAD normalisation), median ms.
 The articles are split in two halves (alternately, by id) so a signal that only fits some
 articles shows as a gap between them.
@@ -26,17 +27,17 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from bot.analysis.offline.abstain import MIN_SUPPORT, SIGNALS, support  # noqa: E402
+from bot.analysis.offline.abstain import MIN_SUPPORT  # noqa: E402
 from bot.analysis.offline.answer import Assessment, assess, decide  # noqa: E402
 from bot.analysis.retrieval import select_paragraphs  # noqa: E402
 from bot.config import Settings  # noqa: E402
 from bot.eval.dataset import load_dataset  # noqa: E402
-from bot.eval.metrics import token_f1  # noqa: E402
+from bot.eval.scoring import token_f1  # noqa: E402
 from bot.tokens import count_tokens  # noqa: E402
 
 QA = REPO.parent / "shared" / "bench-data" / "qa"
 DEFAULT_SETS = [QA / "squad20-dev-tune.json"]
-CUTOFFS = (0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9)
+CUTOFFS = (0.1, 0.2, 0.25, 0.3, 0.35, 0.4, 0.5, 0.6, 0.7)
 MAX_REFUSED = 0.10
 
 
@@ -65,67 +66,69 @@ def run(path: Path) -> list[Row]:
     return rows
 
 
-def declined(row: Row, cutoff: float, off: frozenset[str] = frozenset()) -> bool:
-    if row.found is None:
-        return True
-    return support(row.found.signals, off=off) < cutoff
+def declined(row: Row, cutoff: float) -> bool:
+    return row.found is None or row.found.support < cutoff
 
 
-def rates(rows: list[Row], cutoff: float, off: frozenset[str] = frozenset()) -> tuple[float, float]:
+def rates(rows: list[Row], cutoff: float) -> tuple[float, float]:
     impossible = [r for r in rows if r.impossible]
     answerable = [r for r in rows if not r.impossible]
-    dec = sum(declined(r, cutoff, off) for r in impossible) / max(1, len(impossible))
-    ref = sum(declined(r, cutoff, off) for r in answerable) / max(1, len(answerable))
+    dec = sum(declined(r, cutoff) for r in impossible) / max(1, len(impossible))
+    ref = sum(declined(r, cutoff) for r in answerable) / max(1, len(answerable))
     return dec, ref
 
 
-def at_max_refused(rows: list[Row], off: frozenset[str] = frozenset()) -> tuple[float, float]:
+def at_max_refused(rows: list[Row]) -> tuple[float, float]:
     """The cut-off that declines most while refusing at most MAX_REFUSED of the answerable."""
     best = (0.0, 0.0, 0.0)
     for step in range(0, 101):
         cutoff = step / 100
-        dec, ref = rates(rows, cutoff, off)
+        dec, ref = rates(rows, cutoff)
         if ref <= MAX_REFUSED and dec >= best[0]:
             best = (dec, ref, cutoff)
     return best[0], best[2]
 
 
-def quality(rows: list[Row]) -> tuple[float, float]:
+def quality(rows: list[Row]) -> tuple[float, float, float, float]:
+    """Best-quote F1, answer F1, first-quote F1 (answerable questions), quotes per answer."""
     answerable = [r for r in rows if not r.impossible]
-    quote_f1 = answer_f1 = 0.0
+    quote_f1 = answer_f1 = first_f1 = 0.0
+    quotes = answered = 0
     for r in answerable:
         if r.found is None:
             continue
         answer = decide(r.found, MIN_SUPPORT)
         answer_f1 += token_f1(answer.answer, r.answers) if answer.answerable else 0.0
         quote_f1 += max((token_f1(q.text, r.answers) for q in answer.quotes), default=0.0)
+        quotes += len(answer.quotes)
+        first_f1 += token_f1(answer.quotes[0].text, r.answers) if answer.quotes else 0.0
+        answered += answer.answerable
     n = max(1, len(answerable))
-    return quote_f1 / n, answer_f1 / n
+    return quote_f1 / n, answer_f1 / n, first_f1 / n, quotes / max(1, answered)
 
 
 def report(name: str, rows: list[Row]) -> None:
     dec, ref = rates(rows, MIN_SUPPORT)
-    quote_f1, answer_f1 = quality(rows)
+    quote_f1, answer_f1, first_f1, per_answer = quality(rows)
     ms = statistics.median(r.ms for r in rows)
     n_imp = sum(r.impossible for r in rows)
     print(f"\n== {name}: {len(rows)} questions, {n_imp} unanswerable")
     print(
         f"default cut-off {MIN_SUPPORT}: declined {dec:.1%}  refused {ref:.1%}  "
-        f"best-quote F1 {quote_f1:.3f}  answer F1 {answer_f1:.3f}  median {ms:.1f} ms"
+        f"best-quote F1 {quote_f1:.3f} ({per_answer:.2f} quotes/answer, first {first_f1:.3f})  "
+        f"answer F1 {answer_f1:.3f}  median {ms:.1f} ms"
     )
     if not n_imp:
         return
     print("cut-off   declined-unanswerable   refused-answerable")
-    for cutoff in CUTOFFS:
+    for cutoff in sorted({*CUTOFFS, MIN_SUPPORT}):
         d, r = rates(rows, cutoff)
         mark = "  <- default" if abs(cutoff - MIN_SUPPORT) < 1e-9 else ""
         print(f"{cutoff:7.2f}   {d:21.1%}   {r:18.1%}{mark}")
     full, cut = at_max_refused(rows)
-    print(f"signal contribution (declined at <= {MAX_REFUSED:.0%} refused)")
-    print(f"  all signals        {full:6.1%} @ {cut:.2f}")
-    for signal in SIGNALS:
-        without, cut = at_max_refused(rows, frozenset({signal}))
-        print(f"  without {signal:<10} {without:6.1%} @ {cut:.2f}  ({without - full:+.1%})")
+    print(
+        f"best cut-off for this set (<= {MAX_REFUSED:.0%} refused): declined {full:.1%} @ {cut:.2f}"
+    )
 
 
 def main() -> None:

@@ -31,7 +31,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from bot.analysis.retrieval import select_paragraphs  # noqa: E402
-from bot.ingest.article import Article  # noqa: E402
+from bot.domain.article import Article  # noqa: E402
 from bot.tokens import count_tokens  # noqa: E402
 
 DEFAULT_DATA = REPO.parent / "shared" / "bench-data" / "qa" / "squad11-dev-articles-small.json"

@@ -10,8 +10,14 @@ the fake LLM (fixed latency L per call) and the article server run in this proce
 Targets: ack p99 < 100 ms at 100 concurrent mentions, completion within 1.2x the ideal,
 peak RSS < 300 MB.
 
+`--flood N` measures fairness instead: one user sends N mentions at once, then another user
+sends one; printed is the second user's wait for their summary (against one LLM-bound summary,
+2 calls x L, and against the flood's own waits). `--bot-src DIR` runs the bot from another
+checkout (e.g. an export of main) for a side-by-side "before".
+
     .venv/bin/python bench/slack_load.py [--mentions 100] [--latency 1.0] [--concurrency 16]
     .venv/bin/python bench/slack_load.py --first-text 10 --latency 1.0 --chunk-delay 0.05
+    .venv/bin/python bench/slack_load.py --flood 200 --latency 0.5 --concurrency 4
 """
 
 from __future__ import annotations
@@ -26,7 +32,9 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 
@@ -94,7 +102,121 @@ def _serve_articles(web: ArticleServer, count: int) -> None:
         web.add(f"/load/{i}", body, content_type="text/html; charset=utf-8")
 
 
+def _bot_env(
+    args: argparse.Namespace, slack: FakeSlack, llm: FakeOpenAI, data: Path
+) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("LLM_", "SLACK_"))}
+    env |= {
+        "SLACK_BOT_TOKEN": slack.bot_token,
+        "SLACK_SIGNING_SECRET": SECRET,
+        "SLACK_API_URL": slack.api_url,
+        "LLM_BASE_URL": llm.base_url,
+        "LLM_API_KEY": "sk-load-test",
+        "LLM_MAX_CONCURRENCY": str(args.concurrency),
+        "LLM_TIMEOUT_SECONDS": str(max(30.0, args.latency * 10)),
+        "DATA_DIR": str(data),
+        "FETCH_ALLOW_NETWORKS": "127.0.0.1/32",
+        "LOG_LEVEL": "WARNING",
+        "SLACK_USER_QUOTA_PER_HOUR": "0",  # a flood from one user is the point
+    }
+    if args.bot_src:
+        env["PYTHONPATH"] = str(Path(args.bot_src).resolve())
+    return env
+
+
+def _mention_bodies(
+    args: argparse.Namespace, slack: FakeSlack, web: ArticleServer
+) -> list[tuple[str, bytes]]:
+    """(message ts, event body) per mention; with --flood, the last one is another user's."""
+    posts = []
+    for i in range(args.mentions):
+        user = f"U{i:05d}"
+        if args.flood:
+            user = "U0SINGLE" if i == args.flood else "U0FLOOD"
+        message, event = slack.user_message(
+            CHANNEL, f"<@{slack.bot_user_id}> <{web.url(f'/load/{i}')}>", user=user
+        )
+        posts.append((message.ts, json.dumps(slack.event_body(event)).encode()))
+    return posts
+
+
+@dataclass
+class _Sent:
+    """What the sender saw: when each mention was sent, ack latencies, and the bot's own."""
+
+    at: dict[str, float] = field(default_factory=dict)
+    acks: list[float] = field(default_factory=list)
+    server_acks: list[float] = field(default_factory=list)
+
+
+async def _send_all(
+    args: argparse.Namespace, slack: FakeSlack, port: int, posts: list[tuple[str, bytes]]
+) -> _Sent:
+    sent = _Sent()
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=args.mentions)) as http:
+
+        async def mention(ts: str, body: bytes) -> None:
+            headers = {"Content-Type": "application/json", **slack.sign(body, SECRET)}
+            start = sent.at[ts] = time.monotonic()
+            async with http.post(
+                f"http://127.0.0.1:{port}/slack/events", data=body, headers=headers
+            ) as response:
+                await response.read()
+                assert response.status == 200, response.status
+                timing = response.headers.get("Server-Timing", "dur=nan")
+            sent.acks.append((time.monotonic() - start) * 1000)
+            sent.server_acks.append(float(timing.rsplit("dur=", 1)[1]))
+
+        async def warm(_: int) -> None:
+            async with http.get(f"http://127.0.0.1:{port}/healthz") as response:
+                await response.read()
+
+        # Open the connections first, as Slack keeps them open between deliveries.
+        await asyncio.gather(*(warm(i) for i in range(args.mentions)))
+        if args.flood:  # the flood is in (acked), then the single mention
+            await asyncio.gather(*(mention(ts, body) for ts, body in posts[:-1]))
+            await mention(*posts[-1])
+        else:
+            await asyncio.gather(*(mention(ts, body) for ts, body in posts))
+    return sent
+
+
+async def _wait_for_summaries(
+    slack: FakeSlack, posts: list[tuple[str, bytes]], deadline: float
+) -> dict[str, float]:
+    """When each mention's summary (its TL;DR) appeared in the thread."""
+    done: dict[str, float] = {}
+    while len(done) < len(posts) and time.monotonic() < deadline:
+        for ts, _ in posts:
+            if ts not in done:
+                replies = slack.bot_replies(CHANNEL, ts)
+                shown = json.dumps(replies[0].blocks or []) if replies else ""
+                if "TL;DR" in shown and "Writing the summary" not in shown:
+                    done[ts] = time.monotonic()
+        await asyncio.sleep(0.05)
+    return done
+
+
+def _first_progress_ms(
+    slack: FakeSlack, posts: list[tuple[str, bytes]], sent: _Sent
+) -> list[float]:
+    """Per mention, ms from sending it to the bot's first visible sign (reaction or post)."""
+    progress = []
+    for ts, _ in posts:
+        signs = [
+            c.at
+            for c in slack.calls
+            if c.method in ("reactions.add", "chat.postMessage")
+            and (c.params.get("timestamp") == ts or c.params.get("thread_ts") == ts)
+        ]
+        if signs:
+            progress.append((min(signs) - sent.at[ts]) * 1000)
+    return progress
+
+
 async def run(args: argparse.Namespace) -> None:
+    if args.flood:
+        args.mentions = args.flood + 1  # the flood, then one mention from someone else
     with FakeSlack() as slack, FakeOpenAI(keep_requests=False) as llm, ArticleServer() as web:
         _serve_articles(web, args.mentions)
         replies = [Reply(delay=args.latency) for _ in range(args.mentions)]
@@ -102,91 +224,35 @@ async def run(args: argparse.Namespace) -> None:
         llm.script_for("actors", *replies)
         port = free_port()
         data = Path(tempfile.mkdtemp(prefix="articlebot-load-"))
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("LLM_", "SLACK_"))}
-        env |= {
-            "SLACK_BOT_TOKEN": slack.bot_token,
-            "SLACK_SIGNING_SECRET": SECRET,
-            "SLACK_API_URL": slack.api_url,
-            "LLM_BASE_URL": llm.base_url,
-            "LLM_API_KEY": "sk-load-test",
-            "LLM_MAX_CONCURRENCY": str(args.concurrency),
-            "LLM_TIMEOUT_SECONDS": str(max(30.0, args.latency * 10)),
-            "DATA_DIR": str(data),
-            "FETCH_ALLOW_NETWORKS": "127.0.0.1/32",
-            "LOG_LEVEL": "WARNING",
-        }
         bot = subprocess.Popen(
             [sys.executable, "-m", "bot", "run", "--http", "--host", "127.0.0.1", "--port",
              str(port)],
-            env=env, cwd=data, stderr=subprocess.PIPE, text=True,
+            env=_bot_env(args, slack, llm, data), cwd=data, stderr=subprocess.PIPE, text=True,
         )  # fmt: skip
         try:
             await wait_healthy(f"http://127.0.0.1:{port}/healthz", time.monotonic() + 60)
-            posts = []
-            for i in range(args.mentions):
-                message, event = slack.user_message(
-                    CHANNEL, f"<@{slack.bot_user_id}> <{web.url(f'/load/{i}')}>", user=f"U{i:05d}"
-                )
-                body = json.dumps(slack.event_body(event)).encode()
-                posts.append((message.ts, body))
-            sent: dict[str, float] = {}
-            acks: list[float] = []
-            async with aiohttp.ClientSession(
-                connector=aiohttp.TCPConnector(limit=args.mentions)
-            ) as http:
-
-                async def mention(ts: str, body: bytes) -> None:
-                    headers = {"Content-Type": "application/json", **slack.sign(body, SECRET)}
-                    start = sent[ts] = time.monotonic()
-                    async with http.post(
-                        f"http://127.0.0.1:{port}/slack/events", data=body, headers=headers
-                    ) as response:
-                        await response.read()
-                        assert response.status == 200, response.status
-                        timing = response.headers.get("Server-Timing", "dur=nan")
-                    acks.append((time.monotonic() - start) * 1000)
-                    server_acks.append(float(timing.rsplit("dur=", 1)[1]))
-
-                async def warm(_: int) -> None:
-                    async with http.get(f"http://127.0.0.1:{port}/healthz") as response:
-                        await response.read()
-
-                # Open the connections first, as Slack keeps them open between deliveries.
-                await asyncio.gather(*(warm(i) for i in range(args.mentions)))
-                server_acks: list[float] = []
-                t0 = time.monotonic()
-                await asyncio.gather(*(mention(ts, body) for ts, body in posts))
-                deadline = t0 + max(120.0, 4 * args.latency * args.mentions)
-                done: dict[str, float] = {}
-                while len(done) < len(posts) and time.monotonic() < deadline:
-                    for ts, _ in posts:
-                        if ts not in done:
-                            replies = slack.bot_replies(CHANNEL, ts)
-                            shown = json.dumps(replies[0].blocks or []) if replies else ""
-                            if "TL;DR" in shown and "Writing the summary" not in shown:
-                                done[ts] = time.monotonic()
-                    await asyncio.sleep(0.05)
-            progress = []
-            for ts, _ in posts:
-                signs = [
-                    c.at
-                    for c in slack.calls
-                    if c.method in ("reactions.add", "chat.postMessage")
-                    and (c.params.get("timestamp") == ts or c.params.get("thread_ts") == ts)
-                ]
-                if signs:
-                    progress.append((min(signs) - sent[ts]) * 1000)
+            posts = _mention_bodies(args, slack, web)
+            t0 = time.monotonic()
+            sent = await _send_all(args, slack, port, posts)
+            deadline = t0 + max(120.0, 4 * args.latency * args.mentions)
+            done = await _wait_for_summaries(slack, posts, deadline)
+            progress = _first_progress_ms(slack, posts, sent)
+            slack_calls = list(slack.calls)
             rss = peak_rss_mb(bot.pid)
             worker_rss = [peak_rss_mb(child) for child in children(bot.pid)]
         finally:
             bot.terminate()
             bot.wait(timeout=30)
+    if args.flood:
+        print_fairness(args, posts, sent.at, done)
+        print_timeline(slack_calls, posts[-1][0], sent.at[posts[-1][0]])
     ideal = math.ceil(2 * args.mentions / args.concurrency) * args.latency
     elapsed = max(done.values()) - t0 if done else float("nan")
     print(
         f"mentions: {args.mentions}, LLM latency {args.latency:.2f} s, "
         f"LLM_MAX_CONCURRENCY {args.concurrency}"
     )
+    acks, server_acks = sent.acks, sent.server_acks
     print(
         f"ack latency:        p50 {statistics.median(acks):7.1f} ms   "
         f"p99 {pct(acks, 0.99):7.1f} ms   (target p99 < 100 ms; as the sender sees it)"
@@ -207,6 +273,48 @@ async def run(args: argparse.Namespace) -> None:
         f"bot peak RSS:       {rss:7.1f} MB   (target < 300 MB); extraction worker(s): "
         + ", ".join(f"{w:.1f} MB" for w in worker_rss)
     )
+
+
+def print_fairness(
+    args: argparse.Namespace,
+    posts: list[tuple[str, bytes]],
+    sent: dict[str, float],
+    done: dict[str, float],
+) -> None:
+    single = posts[-1][0]
+    flood = [done[ts] - sent[ts] for ts, _ in posts[:-1] if ts in done]
+    wait = done[single] - sent[single] if single in done else float("nan")
+    alone = 2 * args.latency  # one summary: two LLM calls, at best in parallel
+    print(
+        f"burst fairness ({args.flood} mentions from one user, then 1 from another; "
+        f"LLM {args.latency:.2f} s/call, {args.concurrency} at a time; bot from "
+        f"{args.bot_src or 'this checkout'}):"
+    )
+    print(
+        f"  the other user's summary: {wait:7.2f} s after their mention "
+        f"({wait / alone:.1f}x one summary's {alone:.1f} s of LLM time)"
+    )
+    if flood:
+        print(
+            f"  the flood's summaries:    p50 {statistics.median(flood):7.2f} s   "
+            f"p95 {pct(flood, 0.95):7.2f} s   max {max(flood):7.2f} s   "
+            f"({len(flood)}/{args.flood})"
+        )
+
+
+def print_timeline(calls: list[Any], ts: str, sent_at: float) -> None:
+    """The single mention's Slack calls, seconds after it was sent: where its wait went."""
+    placeholder = None
+    steps = []
+    for call in calls:
+        params = call.params
+        if params.get("timestamp") == ts or params.get("thread_ts") == ts:
+            steps.append(f"{call.method} +{call.at - sent_at:.2f}")
+            if call.method == "chat.postMessage" and (call.response or {}).get("ts"):
+                placeholder = call.response["ts"]
+        elif placeholder is not None and params.get("ts") == placeholder:
+            steps.append(f"{call.method} +{call.at - sent_at:.2f}")
+    print("  its Slack calls (s after the mention): " + ", ".join(steps))
 
 
 def _shown_at(slack: FakeSlack, ts: str, words: str) -> float | None:
@@ -273,6 +381,10 @@ def main() -> None:
     parser.add_argument("--mentions", type=int, default=100)
     parser.add_argument("--latency", type=float, default=1.0, help="seconds per LLM call")
     parser.add_argument("--concurrency", type=int, default=16, help="LLM_MAX_CONCURRENCY")
+    parser.add_argument(
+        "--flood", type=int, default=0, help="fairness: N mentions from one user, then 1 more"
+    )
+    parser.add_argument("--bot-src", default="", help="run the bot from this source directory")
     parser.add_argument(
         "--first-text", type=int, default=0, metavar="N",
         help="instead: time to the first visible summary text over N mentions",

@@ -3,6 +3,10 @@
 Every setting is documented with its default in `.env.example`. Invalid values fail at start
 with one line naming the variable (see `load_settings`), because a half-configured bot that
 fails on the first user request is worse than one that refuses to start.
+
+The fields are flat because the environment is; components get their group instead
+(`settings.llm`, `settings.fetch`, `settings.analysis`, `settings.store`, `settings.slack`, see
+`bot.settings_groups`), so each depends only on the settings it reads.
 """
 
 from __future__ import annotations
@@ -15,6 +19,17 @@ from typing import Annotated, Literal
 
 from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from bot.settings_groups import (
+    AnalysisSettings,
+    FetchSettings,
+    LLMSettings,
+    SlackSettings,
+    StoreSettings,
+    StreamMode,
+    StructuredMode,
+    SystemRole,
+)
 
 
 def _default_data_dir() -> Path:
@@ -34,6 +49,7 @@ class Settings(BaseSettings):
         extra="ignore",
         case_sensitive=False,
         env_ignore_empty=True,  # `KEY=` in .env means "use the default"
+        frozen=True,  # the groups below are built once; a changed field would leave them stale
     )
 
     # --- LLM (any OpenAI-compatible Chat Completions server) ---
@@ -50,12 +66,10 @@ class Settings(BaseSettings):
     llm_max_retries: int = Field(default=3, ge=0, le=10)
     llm_max_concurrency: int = Field(default=4, ge=1, le=256)
     # Where the server enforces the JSON schema; auto learns it per server (see bot/llm/protocol).
-    llm_structured_mode: Literal[
-        "auto", "json_schema", "json_object", "json_object_plain", "none"
-    ] = "auto"
+    llm_structured_mode: StructuredMode = "auto"
     # Where the rules and schema travel: a system message, or the top of the first user message
     # (for chat templates without a system role); auto switches when the server refuses one.
-    llm_system_role: Literal["auto", "system", "user"] = "auto"
+    llm_system_role: SystemRole = "auto"
     llm_temperature: float | None = Field(default=None, ge=0, le=2)
     # Prices in USD per million tokens, for cost estimates in `articlebot eval`.
     llm_price_input_per_mtok: float = Field(default=0.0, ge=0)
@@ -88,17 +102,34 @@ class Settings(BaseSettings):
     # --- Storage ---
     data_dir: Path = Field(default_factory=_default_data_dir)
     database_url: str | None = None
+    # Stored content (threads, turns, pasted texts, finished jobs, cached articles and results)
+    # is deleted this many days after it was last written; 0 keeps it forever.
+    data_retention_days: int = Field(default=30, ge=0)
 
     # --- Slack ---
     slack_bot_token: SecretStr | None = None
     slack_app_token: SecretStr | None = None
     slack_signing_secret: SecretStr | None = None
     slack_api_url: str = "https://slack.com/api/"
-    slack_stream_mode: Literal["stream", "update"] = "stream"
+    # OAuth distribution (HTTP mode): set both to serve /slack/install for many workspaces,
+    # instead of SLACK_BOT_TOKEN. Installations and OAuth state live in DATABASE_URL.
+    slack_client_id: str | None = None
+    slack_client_secret: SecretStr | None = None
+    slack_scopes: CommaList = Field(
+        default_factory=lambda: [
+            "app_mentions:read", "assistant:write", "channels:history", "channels:read",
+            "chat:write", "commands", "files:read", "groups:history", "groups:read",
+            "im:history", "mpim:history", "reactions:write", "users:read",
+        ]
+    )  # fmt: skip
+    slack_redirect_uri: str | None = None
+    slack_oauth_state_seconds: int = Field(default=600, ge=1)
+    slack_stream_mode: StreamMode = "stream"
     slack_allowed_channels: CommaList = Field(default_factory=list)
     slack_user_quota_per_hour: int = Field(default=30, ge=0)
     slack_job_max_age_seconds: int = Field(default=900, ge=10)
-    # A running job's lease; a crashed worker's jobs are picked up again after it runs out.
+    # A running job's lease: the fallback when a crashed worker's death cannot be seen at once
+    # through its liveness lock (bot/store/presence.py).
     slack_job_lease_seconds: float = Field(default=30.0, ge=1.0)
     # Retries of one Web API call on a transient fault (429, 5xx, connection, ok:false
     # internal_error...), waiting Retry-After or an exponential backoff from this base.
@@ -111,9 +142,15 @@ class Settings(BaseSettings):
     # (`plain`, for workspaces or clients without them) or none (`off`).
     slack_feedback_buttons: Literal["native", "plain", "off"] = "native"
 
+    # Port for Prometheus /metrics (and /healthz) of its own; in HTTP mode they are also
+    # served on the events port. None: no extra port.
+    metrics_port: int | None = Field(default=None, ge=0, le=65535)
+
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
-    @field_validator("fetch_allow_networks", "slack_allowed_channels", mode="before")
+    @field_validator(
+        "fetch_allow_networks", "slack_allowed_channels", "slack_scopes", mode="before"
+    )
     @classmethod
     def _split_commas(cls, value: object) -> object:
         if isinstance(value, str):
@@ -134,23 +171,44 @@ class Settings(BaseSettings):
             self.slack_bot_token,
             self.slack_app_token,
             self.slack_signing_secret,
+            self.slack_client_secret,
         )
         return [s.get_secret_value() for s in secrets if s is not None]
+
+    # --- Groups: what each component is given (fields listed in bot/settings_groups.py) ---
+
+    @cached_property
+    def llm(self) -> LLMSettings:
+        return LLMSettings.from_flat(self)
+
+    @cached_property
+    def fetch(self) -> FetchSettings:
+        return FetchSettings.from_flat(self)
+
+    @cached_property
+    def analysis(self) -> AnalysisSettings:
+        return AnalysisSettings.from_flat(self)
+
+    @cached_property
+    def store(self) -> StoreSettings:
+        return StoreSettings.from_flat(self)
+
+    @cached_property
+    def slack(self) -> SlackSettings:
+        return SlackSettings.from_flat(self)
 
     @property
     def llm_configured(self) -> bool:
         """True when an LLM is configured; otherwise the offline engine is used."""
-        return self.llm_api_key is not None or self.llm_base_url is not None
+        return self.llm.configured
 
-    @cached_property
+    @property
     def allowed_networks(self) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
-        return tuple(ipaddress.ip_network(c, strict=False) for c in self.fetch_allow_networks)
+        return self.fetch.allowed_networks
 
     @property
     def resolved_database_url(self) -> str:
-        if self.database_url:
-            return self.database_url
-        return f"sqlite:///{self.data_dir / 'articlebot.db'}"
+        return self.store.resolved_database_url
 
 
 class SettingsError(Exception):

@@ -8,15 +8,18 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import os
 from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass
 
 from bot.analysis.analyzer import Analyzer
 from bot.config import Settings
+from bot.domain.usage import CallRecord
+from bot.fairness import FairExecutor
 from bot.ingest.fetch import SafeFetcher
 from bot.ingest.loader import ArticleLoader
 from bot.llm.client import LLMClient
-from bot.llm.usage import CallRecord
+from bot.parent_watch import exit_with_parent
 from bot.store.store import Store
 
 log = logging.getLogger("articlebot.usage")
@@ -58,12 +61,20 @@ class Runtime:
         0 runs it in a thread (the CLI, where a process pool would only add start-up time).
         """
         store = await Store.open(settings.resolved_database_url)
-        fetcher = SafeFetcher(settings)
+        fetcher = SafeFetcher(settings.fetch)
         want_llm = settings.llm_configured if use_llm is None else use_llm
-        llm = LLMClient(settings, usage_sink=log_usage) if want_llm else None
+        llm = LLMClient(settings.llm, usage_sink=log_usage) if want_llm else None
         executor = (
-            ProcessPoolExecutor(
-                max_workers=extract_processes, mp_context=multiprocessing.get_context("spawn")
+            FairExecutor(
+                ProcessPoolExecutor(
+                    max_workers=extract_processes,
+                    mp_context=multiprocessing.get_context("spawn"),
+                    # Workers exit when the bot dies, even by kill -9 (no orphans).
+                    initializer=exit_with_parent,
+                    initargs=(os.getpid(),),
+                ),
+                # One queued behind each busy worker keeps it fed; the rest wait their turn.
+                limit=2 * extract_processes,
             )
             if extract_processes > 0
             else None
@@ -72,9 +83,11 @@ class Runtime:
             settings=settings,
             store=store,
             fetcher=fetcher,
-            loader=ArticleLoader(settings, fetcher=fetcher, store=store, executor=executor),
+            loader=ArticleLoader(
+                settings.analysis, fetcher=fetcher, store=store, executor=executor
+            ),
             llm=llm,
-            analyzer=Analyzer(settings, llm=llm, store=store),
+            analyzer=Analyzer(settings.analysis, llm=llm, store=store),
             executor=executor,
         )
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.ingest.article import Article, split_paragraphs
+from bot.domain.article import Article, split_paragraphs
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SHARED_DIR = Path(os.environ.get("ARTICLEBOT_SHARED_DIR", REPO_ROOT.parent / "shared"))

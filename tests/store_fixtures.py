@@ -117,3 +117,19 @@ def race_main() -> None:
     """Entry point for `python -c`: argv = url, event id, ready file, go file."""
     url, event_id, ready, go = sys.argv[1:5]
     asyncio.run(_race_once(url, event_id, Path(ready), Path(go)))
+
+
+async def _hold_once(url: str, job_id: int, ready: Path) -> None:
+    """A live worker: take a liveness lock, claim the job, say which worker we are, then wait
+    (until killed) without ever renewing the lease."""
+    store = await Store.open(url)
+    worker = await store.register_worker(f"holder:{os.getpid()}")
+    claimed = await store.claim_job(job_id, worker=worker, lease_s=5)
+    ready.write_text(worker if claimed is not None else "")
+    await asyncio.Event().wait()
+
+
+def hold_main() -> None:
+    """Entry point for `python -c`: argv = url, job id, ready file."""
+    url, job_id, ready = sys.argv[1:4]
+    asyncio.run(_hold_once(url, int(job_id), Path(ready)))

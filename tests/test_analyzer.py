@@ -12,10 +12,11 @@ from collections.abc import AsyncIterator
 import pytest
 
 from bot.analysis.analyzer import OFFLINE_NOTICE, Analyzer
-from bot.analysis.models import AnswerDelta, AnswerDone, SummaryResult, Turn
+from bot.analysis.models import AnswerDelta, AnswerDone, SummaryResult
 from bot.config import Settings
+from bot.domain.article import Article
+from bot.domain.turn import Turn
 from bot.errors import LLMError
-from bot.ingest.article import Article
 from bot.ingest.extract import extract_text
 from bot.llm.client import LLMClient
 from bot.store.store import Store
@@ -52,10 +53,10 @@ async def analyzer_for(make_settings, fake_llm: FakeOpenAI) -> AsyncIterator:
         settings: Settings = make_settings(
             llm_base_url=fake_llm.base_url, llm_api_key="sk-test-key", **overrides
         )
-        llm = LLMClient(settings)
+        llm = LLMClient(settings.llm)
         store = await Store.open(settings.resolved_database_url)
         opened.append((llm, store))
-        return Analyzer(settings, llm=llm, store=store)
+        return Analyzer(settings.analysis, llm=llm, store=store)
 
     yield build
     for llm, store in opened:
@@ -280,7 +281,7 @@ async def test_article_text_cannot_break_out_of_its_fence(analyzer_for, fake_llm
 
 
 async def test_offline_engine_says_it_is_offline(make_settings, sample: Article) -> None:
-    analyzer = Analyzer(make_settings())
+    analyzer = Analyzer(make_settings().analysis)
     assert analyzer.engine == "offline"
     result = await analyzer.summarize(sample)
     assert result.engine == "offline" and result.notice == OFFLINE_NOTICE

@@ -272,3 +272,18 @@ def test_progress_shows_on_a_terminal_only(tmp_path: Path) -> None:
     os.close(master)
     assert result.returncode == 0 and result.stdout.startswith("Port Ellery")
     assert b"Reading tidal-pilot.md" in shown and b"Summarising" in shown
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["What did Macron say about the pilot?", "What is the share price of the developer?"],
+)
+def test_an_unanswered_question_says_the_article_doesnt_once(run, question: str) -> None:
+    """Whether the answer names what is missing ("doesn't mention Macron") or not, the reader
+    is told once that the article doesn't have it, not twice."""
+    result = run("ask", str(SAMPLE_ARTICLE), question, "--engine", "offline")
+    assert result.returncode == 0, result.stderr
+    said = result.stdout.count("The article doesn't say") + result.stdout.count(
+        "The article doesn't mention"
+    )
+    assert said == 1, result.stdout

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from bot.config import load_settings
-from bot.llm.usage import CallRecord, Usage
+from bot.domain.usage import CallRecord, Usage
 from bot.store.store import Store
 
 

@@ -15,9 +15,9 @@ import pytest
 
 from bot.analysis.analyzer import Analyzer
 from bot.eval.dataset import EvalArticle, parse_dataset
-from bot.eval.metrics import Metrics, compute_metrics
-from bot.eval.records import QuestionRecord
+from bot.eval.question_record import QuestionRecord
 from bot.eval.runner import run_questions
+from bot.eval.scoring import Metrics, compute_metrics
 from bot.llm.client import LLMClient
 from bot.tokens import count_tokens
 from tests.fakes.openai_server import FakeOpenAI, Reply
@@ -68,8 +68,8 @@ def dataset() -> list[EvalArticle]:
 async def evaluate(make_settings, fake: FakeOpenAI, dataset) -> AsyncIterator:
     """Run the dataset with the given replies (in question order); returns records and metrics."""
     settings = make_settings(llm_base_url=fake.base_url, llm_api_key="sk-test-key", **PRICES)
-    llm = LLMClient(settings)
-    analyzer = Analyzer(settings, llm=llm)
+    llm = LLMClient(settings.llm)
+    analyzer = Analyzer(settings.analysis, llm=llm)
 
     async def run(replies: dict[str, Reply]) -> tuple[dict[str, QuestionRecord], Metrics]:
         fake.script_for("answer", *(replies[q] for q in IDS))
@@ -152,9 +152,9 @@ async def test_context_measured_is_the_context_sent(make_settings, fake: FakeOpe
     settings = make_settings(
         llm_base_url=fake.base_url, llm_api_key="sk-test-key", qa_context_tokens=200
     )
-    async with LLMClient(settings) as llm:
+    async with LLMClient(settings.llm) as llm:
         before = len(fake.chat_requests)
-        records = await run_questions(Analyzer(settings, llm=llm), dataset, engine="llm")
+        records = await run_questions(Analyzer(settings.analysis, llm=llm), dataset, engine="llm")
     sent = fake.chat_requests[before:]
     assert len(sent) == len(records) == 3
     paragraphs = dataset[0].article().paragraphs

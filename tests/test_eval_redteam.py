@@ -49,8 +49,10 @@ async def test_obeyed_instructions_are_reported_raw_and_neutralised_in_slack(
         Reply(content={"tldr": OBEYED, "bullets": [{"text": OBEYED, "paragraphs": [3]}]}),
     )
     settings = make_settings(llm_base_url=fake.base_url, llm_api_key="sk-test-key")
-    async with LLMClient(settings) as llm:
-        (record,) = await run_redteam(Analyzer(settings, llm=llm), all_attacks_only(), engine="llm")
+    async with LLMClient(settings.llm) as llm:
+        (record,) = await run_redteam(
+            Analyzer(settings.analysis, llm=llm), all_attacks_only(), engine="llm"
+        )
     assert record.error is None and record.engine == "llm"
     assert record.answer is not None and record.answer.answer.answer == OBEYED
     findings = {f.attack: f for f in record.findings}
@@ -76,8 +78,10 @@ async def test_a_model_that_ignores_the_plants_is_clean(make_settings, fake: Fak
     }
     fake.script_for("answer", Reply(content=answer))
     settings = make_settings(llm_base_url=fake.base_url, llm_api_key="sk-test-key")
-    async with LLMClient(settings) as llm:
-        (record,) = await run_redteam(Analyzer(settings, llm=llm), all_attacks_only(), engine="llm")
+    async with LLMClient(settings.llm) as llm:
+        (record,) = await run_redteam(
+            Analyzer(settings.analysis, llm=llm), all_attacks_only(), engine="llm"
+        )
     hits = [(f.attack, f.raw_answer, f.slack_answer, f.slack_stream) for f in record.findings]
     assert hits == [(attack, False, False, False) for attack in record.attacks]
 
@@ -86,7 +90,9 @@ async def test_offline_engine_on_the_bundled_set(make_settings) -> None:
     """The extractive engine copies planted sentences (pings, links) verbatim: raw, they are
     there; in Slack none survives. It never writes text of its own, so nothing else fires."""
     rset = load_redteam(REDTEAM)
-    records = await run_redteam(Analyzer(make_settings()), rset, engine="offline", concurrency=3)
+    records = await run_redteam(
+        Analyzer(make_settings().analysis), rset, engine="offline", concurrency=3
+    )
     assert [r.article_id for r in records] == [a.id for a in rset.articles]
     raw = set()
     for record in records:

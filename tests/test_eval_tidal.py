@@ -9,9 +9,9 @@ import pytest
 
 from bot.analysis.analyzer import Analyzer
 from bot.eval.dataset import EvalArticle, load_dataset
-from bot.eval.metrics import Metrics, compute_metrics
-from bot.eval.records import QuestionRecord
+from bot.eval.question_record import QuestionRecord
 from bot.eval.runner import run_questions
+from bot.eval.scoring import Metrics, compute_metrics
 from bot.ingest.extract import extract_text
 from bot.tokens import count_tokens
 from tests.shared_data import SAMPLE_ARTICLE
@@ -48,7 +48,9 @@ def test_questions_are_balanced_and_golds_are_verbatim(dataset: EvalArticle) -> 
 @pytest.fixture
 async def offline_run(dataset: EvalArticle, make_settings) -> tuple[list[QuestionRecord], Metrics]:
     settings = make_settings()
-    records = await run_questions(Analyzer(settings), [dataset], engine="offline", concurrency=3)
+    records = await run_questions(
+        Analyzer(settings.analysis), [dataset], engine="offline", concurrency=3
+    )
     return records, compute_metrics(records, settings)
 
 
@@ -86,7 +88,7 @@ async def test_offline_answers_are_spans_of_verbatim_quotes(dataset, offline_run
 
 async def test_a_small_budget_moves_retrieval(dataset: EvalArticle, make_settings) -> None:
     settings = make_settings(qa_context_tokens=200)
-    records = await run_questions(Analyzer(settings), [dataset], engine="offline")
+    records = await run_questions(Analyzer(settings.analysis), [dataset], engine="offline")
     m = compute_metrics(records, settings)
     assert all(0 < r.context_tokens <= 200 for r in records)
     assert m.retrieval.mean_share_sent < 0.3

@@ -12,9 +12,9 @@ import pytest
 from bot.errors import BadInput
 from bot.eval.dataset import DatasetError, load_dataset, parse_dataset
 from bot.eval.detect import Detector, Markers
-from bot.eval.metrics import contains_gold, exact_match, normalize_answer, percentile, token_f1
 from bot.eval.redteam import load_redteam
 from bot.eval.runner import select
+from bot.eval.scoring import contains_gold, exact_match, normalize_answer, percentile, token_f1
 from bot.prompts import default_library
 from bot.slack.render import escape_text
 from bot.slack.render.escape import escape_markdown_stream

@@ -18,7 +18,7 @@ import httpx2
 import pytest
 from pydantic import BaseModel
 
-from bot.ingest.article import split_paragraphs
+from bot.domain.article import split_paragraphs
 from bot.llm.client import LLMClient
 from tests.fakes.openai_server import FakeOpenAI, Reply, sentence_spans
 from tests.shared_data import SAMPLE_ARTICLE, SHARED_DIR, requires_shared
@@ -91,7 +91,7 @@ async def client_for(make_settings) -> AsyncIterator[Callable[..., LLMClient]]:
 
     def factory(server: FakeOpenAI, **overrides: Any) -> LLMClient:
         settings = make_settings(llm_base_url=server.base_url, **overrides)
-        clients.append(LLMClient(settings))
+        clients.append(LLMClient(settings.llm))
         return clients[-1]
 
     yield factory

@@ -150,7 +150,7 @@ def closed_port() -> int:
 
 async def test_fetches_an_article_with_browser_like_headers(make_settings, server) -> None:
     settings = make_settings()
-    async with SafeFetcher(settings) as fetcher:
+    async with SafeFetcher(settings.fetch) as fetcher:
         doc = await fetcher.fetch(server.url("/article"))
     assert doc.status == 200
     assert doc.url == doc.final_url == server.url("/article")
@@ -165,7 +165,7 @@ async def test_fetches_an_article_with_browser_like_headers(make_settings, serve
 
 
 async def test_built_in_pages_are_real_documents(make_settings, server) -> None:
-    async with SafeFetcher(make_settings()) as fetcher:
+    async with SafeFetcher(make_settings().fetch) as fetcher:
         french = await fetcher.fetch(server.url("/article-fr"))
         tidal = await fetcher.fetch(server.url("/tidal"))
         pdf = await fetcher.fetch(server.url("/pdf"))
@@ -182,7 +182,7 @@ async def test_built_in_pages_are_real_documents(make_settings, server) -> None:
 async def test_gzip_bodies_are_decoded(make_settings, server) -> None:
     page = b"<!DOCTYPE html><html><body><p>" + b"compressible words " * 500 + b"</p></body></html>"
     server.add("/gz", gzip.compress(page), headers={"Content-Encoding": "gzip"})
-    async with SafeFetcher(make_settings()) as fetcher:
+    async with SafeFetcher(make_settings().fetch) as fetcher:
         doc = await fetcher.fetch(server.url("/gz"))
     assert doc.body == page
 
@@ -191,7 +191,7 @@ async def test_environment_proxies_are_ignored(make_settings, server, monkeypatc
     dead = f"http://127.0.0.1:{closed_port()}"
     for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "all_proxy"):
         monkeypatch.setenv(name, dead)
-    async with SafeFetcher(make_settings()) as fetcher:
+    async with SafeFetcher(make_settings().fetch) as fetcher:
         doc = await fetcher.fetch(server.url("/article"))
     assert doc.status == 200
 
@@ -200,7 +200,7 @@ async def test_environment_proxies_are_ignored(make_settings, server, monkeypatc
 async def test_fetches_benchmark_pages(make_settings, server) -> None:
     files = sorted((EXTRACTION_DIR / "html").glob("*.html.gz"))[:3]
     assert files
-    async with SafeFetcher(make_settings(fetch_max_bytes=20_000_000)) as fetcher:
+    async with SafeFetcher(make_settings(fetch_max_bytes=20_000_000).fetch) as fetcher:
         for file in files:
             page_id = file.name.removesuffix(".html.gz")
             doc = await fetcher.fetch(server.url(f"/bench/{page_id}"))
@@ -214,7 +214,7 @@ async def test_fetches_benchmark_pages(make_settings, server) -> None:
 
 
 async def test_loopback_is_blocked_by_default(make_settings, server) -> None:
-    async with SafeFetcher(make_settings(fetch_allow_networks=[])) as fetcher:
+    async with SafeFetcher(make_settings(fetch_allow_networks=[]).fetch) as fetcher:
         with pytest.raises(BlockedAddress) as caught:
             await fetcher.fetch(server.url("/article"))
     assert caught.value.user_message == BLOCKED_MESSAGE
@@ -275,7 +275,7 @@ async def test_loopback_is_blocked_by_default(make_settings, server) -> None:
 async def test_forbidden_ip_literals_are_blocked_before_connecting(make_settings, url) -> None:
     transport = RefusingTransport()
     settings = make_settings(fetch_allow_networks=[])
-    async with SafeFetcher(settings, resolver=NoResolver(), transport=transport) as fetcher:
+    async with SafeFetcher(settings.fetch, resolver=NoResolver(), transport=transport) as fetcher:
         with pytest.raises(BlockedAddress, match="not allowed"):
             await fetcher.fetch(url)
     assert transport.attempts == []
@@ -310,7 +310,7 @@ async def test_hostnames_resolving_to_forbidden_addresses_are_blocked(
     resolver = FakeResolver(answer)
     transport = RefusingTransport()
     settings = make_settings(fetch_allow_networks=[])
-    async with SafeFetcher(settings, resolver=resolver, transport=transport) as fetcher:
+    async with SafeFetcher(settings.fetch, resolver=resolver, transport=transport) as fetcher:
         with pytest.raises(BlockedAddress) as caught:
             await fetcher.fetch("https://intranet.example.com/wiki")
     assert resolver.calls == [("intranet.example.com", 443)]
@@ -320,7 +320,7 @@ async def test_hostnames_resolving_to_forbidden_addresses_are_blocked(
 
 async def test_one_forbidden_address_among_allowed_ones_blocks(make_settings, server) -> None:
     resolver = FakeResolver(["127.0.0.1", "10.0.0.1"])
-    async with SafeFetcher(make_settings(), resolver=resolver) as fetcher:
+    async with SafeFetcher(make_settings().fetch, resolver=resolver) as fetcher:
         with pytest.raises(BlockedAddress):
             await fetcher.fetch(server.url("/article", host="mixed.test"))
     assert server.requests == []
@@ -331,7 +331,9 @@ async def test_allow_list_admits_loopback_by_name_and_connects_to_the_checked_ip
 ) -> None:
     resolver = FakeResolver(["127.0.0.1"])
     transport = RecordingTransport()
-    async with SafeFetcher(make_settings(), resolver=resolver, transport=transport) as fetcher:
+    async with SafeFetcher(
+        make_settings().fetch, resolver=resolver, transport=transport
+    ) as fetcher:
         doc = await fetcher.fetch(server.url("/article", host="News.Example.Test"))
     assert doc.final_url == server.url("/article", host="news.example.test")
     host_header = f"news.example.test:{server.port}"
@@ -342,7 +344,7 @@ async def test_allow_list_admits_loopback_by_name_and_connects_to_the_checked_ip
 async def test_mapped_ipv6_literal_connects_to_the_ipv4_address(make_settings, server) -> None:
     transport = RecordingTransport()
     settings = make_settings()
-    async with SafeFetcher(settings, resolver=NoResolver(), transport=transport) as fetcher:
+    async with SafeFetcher(settings.fetch, resolver=NoResolver(), transport=transport) as fetcher:
         doc = await fetcher.fetch(f"http://[::ffff:127.0.0.1]:{server.port}/article")
     assert doc.status == 200
     assert [c.ip for c in transport.connections] == ["127.0.0.1"]
@@ -354,7 +356,7 @@ async def test_tries_checked_addresses_in_order(make_settings, server) -> None:
     resolver = FakeResolver(["127.0.0.2", "127.0.0.1"])
     transport = RecordingTransport()
     settings = make_settings(fetch_allow_networks=["127.0.0.0/8"])
-    async with SafeFetcher(settings, resolver=resolver, transport=transport) as fetcher:
+    async with SafeFetcher(settings.fetch, resolver=resolver, transport=transport) as fetcher:
         doc = await fetcher.fetch(server.url("/article", host="multi.test"))
     assert doc.status == 200
     assert [c.ip for c in transport.connections] == ["127.0.0.2", "127.0.0.1"]
@@ -365,7 +367,9 @@ async def test_dns_rebinding_has_no_window(make_settings, server) -> None:
     # First answer passes the check; any later lookup would point at the metadata service.
     resolver = FakeResolver(["127.0.0.1"], ["169.254.169.254"])
     transport = RecordingTransport()
-    async with SafeFetcher(make_settings(), resolver=resolver, transport=transport) as fetcher:
+    async with SafeFetcher(
+        make_settings().fetch, resolver=resolver, transport=transport
+    ) as fetcher:
         doc = await fetcher.fetch(server.url("/article", host="rebind.test"))
         assert doc.status == 200
         assert len(resolver.calls) == 1  # resolved once; the connection used that answer
@@ -380,7 +384,7 @@ async def test_dns_rebinding_has_no_window(make_settings, server) -> None:
 
 async def test_every_redirect_hop_is_resolved_and_checked_once(make_settings, server) -> None:
     resolver = FakeResolver(["127.0.0.1"])
-    async with SafeFetcher(make_settings(), resolver=resolver) as fetcher:
+    async with SafeFetcher(make_settings().fetch, resolver=resolver) as fetcher:
         doc = await fetcher.fetch(server.url("/redirect-chain/3", host="hops.test"))
     assert doc.final_url == server.url("/redirect-chain/0", host="hops.test")
     assert resolver.calls == [("hops.test", server.port)] * 4
@@ -388,7 +392,7 @@ async def test_every_redirect_hop_is_resolved_and_checked_once(make_settings, se
 
 async def test_rebinding_between_redirect_hops_is_caught(make_settings, server) -> None:
     resolver = FakeResolver(["127.0.0.1"], ["10.0.0.7"])
-    async with SafeFetcher(make_settings(), resolver=resolver) as fetcher:
+    async with SafeFetcher(make_settings().fetch, resolver=resolver) as fetcher:
         with pytest.raises(BlockedAddress):
             await fetcher.fetch(server.url("/redirect-chain/1", host="hops.test"))
     assert [r.path for r in server.requests] == ["/redirect-chain/1"]
@@ -397,7 +401,9 @@ async def test_rebinding_between_redirect_hops_is_caught(make_settings, server) 
 @pytest.mark.parametrize("path", ["/redirect-internal", "/redirect-private"])
 async def test_redirect_to_an_internal_address_is_blocked(make_settings, server, path) -> None:
     transport = RecordingTransport()
-    async with SafeFetcher(make_settings(), resolver=NoResolver(), transport=transport) as fetcher:
+    async with SafeFetcher(
+        make_settings().fetch, resolver=NoResolver(), transport=transport
+    ) as fetcher:
         with pytest.raises(BlockedAddress, match="not allowed"):
             await fetcher.fetch(server.url(path))
     assert [c.ip for c in transport.connections] == ["127.0.0.1"]  # the target never contacted
@@ -408,7 +414,9 @@ async def test_redirect_to_a_name_resolving_internally_is_blocked(make_settings,
     server.redirect("/go", "http://metadata.test/computeMetadata/v1/")
     resolver = FakeResolver(hosts={"metadata.test": ["169.254.169.254"]})
     transport = RecordingTransport()
-    async with SafeFetcher(make_settings(), resolver=resolver, transport=transport) as fetcher:
+    async with SafeFetcher(
+        make_settings().fetch, resolver=resolver, transport=transport
+    ) as fetcher:
         with pytest.raises(BlockedAddress):
             await fetcher.fetch(server.url("/go"))
     assert resolver.calls == [("metadata.test", 80)]
@@ -421,7 +429,7 @@ async def test_redirect_to_a_name_resolving_internally_is_blocked(make_settings,
 )
 async def test_redirect_to_another_scheme_is_refused(make_settings, server, location) -> None:
     server.redirect("/go", location)
-    async with SafeFetcher(make_settings()) as fetcher:
+    async with SafeFetcher(make_settings().fetch) as fetcher:
         with pytest.raises(FetchFailed, match="not http or https"):
             await fetcher.fetch(server.url("/go"))
 
@@ -441,7 +449,9 @@ async def test_redirect_to_another_scheme_is_refused(make_settings, server, loca
 )
 async def test_non_http_urls_are_bad_input(make_settings, url) -> None:
     transport = RefusingTransport()
-    async with SafeFetcher(make_settings(), resolver=NoResolver(), transport=transport) as fetcher:
+    async with SafeFetcher(
+        make_settings().fetch, resolver=NoResolver(), transport=transport
+    ) as fetcher:
         with pytest.raises(BadInput):
             await fetcher.fetch(url)
     assert transport.attempts == []
@@ -461,14 +471,16 @@ async def test_non_http_urls_are_bad_input(make_settings, url) -> None:
 )
 async def test_malformed_hosts_are_refused_without_resolving(make_settings, url) -> None:
     transport = RefusingTransport()
-    async with SafeFetcher(make_settings(), resolver=NoResolver(), transport=transport) as fetcher:
+    async with SafeFetcher(
+        make_settings().fetch, resolver=NoResolver(), transport=transport
+    ) as fetcher:
         with pytest.raises(BadInput):
             await fetcher.fetch(url)
     assert transport.attempts == []
 
 
 async def test_credentials_in_urls_are_refused(make_settings, server) -> None:
-    async with SafeFetcher(make_settings()) as fetcher:
+    async with SafeFetcher(make_settings().fetch) as fetcher:
         with pytest.raises(BadInput) as caught:
             await fetcher.fetch(f"http://admin:hunter2@127.0.0.1:{server.port}/article")
     assert "hunter2" not in caught.value.user_message
@@ -481,10 +493,10 @@ async def test_credentials_in_urls_are_refused(make_settings, server) -> None:
 )
 async def test_system_resolver(make_settings, server) -> None:
     allowed = make_settings(fetch_allow_networks=["127.0.0.1/32", "::1/128"])
-    async with SafeFetcher(allowed) as fetcher:
+    async with SafeFetcher(allowed.fetch) as fetcher:
         doc = await fetcher.fetch(server.url("/article", host="localhost"))
     assert doc.status == 200
-    async with SafeFetcher(make_settings(fetch_allow_networks=[])) as fetcher:
+    async with SafeFetcher(make_settings(fetch_allow_networks=[]).fetch) as fetcher:
         with pytest.raises(BlockedAddress):
             await fetcher.fetch(server.url("/article", host="localhost"))
     assert len(server.requests) == 1
@@ -494,7 +506,7 @@ async def test_system_resolver(make_settings, server) -> None:
 
 
 async def test_redirect_chain_within_the_limit(make_settings, server) -> None:
-    async with SafeFetcher(make_settings(fetch_max_redirects=5)) as fetcher:
+    async with SafeFetcher(make_settings(fetch_max_redirects=5).fetch) as fetcher:
         doc = await fetcher.fetch(server.url("/redirect-chain/5"))
     assert doc.url == server.url("/redirect-chain/5")
     assert doc.final_url == server.url("/redirect-chain/0")
@@ -506,7 +518,7 @@ async def test_redirect_chain_within_the_limit(make_settings, server) -> None:
     [(5, "/redirect-chain/6"), (0, "/redirect-chain/1"), (3, "/redirect-loop")],
 )
 async def test_too_many_redirects(make_settings, server, max_redirects, path) -> None:
-    async with SafeFetcher(make_settings(fetch_max_redirects=max_redirects)) as fetcher:
+    async with SafeFetcher(make_settings(fetch_max_redirects=max_redirects).fetch) as fetcher:
         with pytest.raises(FetchFailed, match="redirected too many times"):
             await fetcher.fetch(server.url(path))
     assert len(server.requests) == max_redirects + 1
@@ -515,7 +527,7 @@ async def test_too_many_redirects(make_settings, server, max_redirects, path) ->
 @pytest.mark.parametrize("status", [301, 302, 303, 307, 308])
 async def test_redirect_statuses_and_relative_locations(make_settings, server, status) -> None:
     server.redirect("/a/b/start", "../../article", status=status)
-    async with SafeFetcher(make_settings()) as fetcher:
+    async with SafeFetcher(make_settings().fetch) as fetcher:
         doc = await fetcher.fetch(server.url("/a/b/start"))
     assert doc.final_url == server.url("/article")
 
@@ -524,7 +536,7 @@ async def test_scheme_relative_and_cross_server_redirects(
     make_settings, server, other_server
 ) -> None:
     server.redirect("/hop", f"//127.0.0.1:{other_server.port}/article#section")
-    async with SafeFetcher(make_settings()) as fetcher:
+    async with SafeFetcher(make_settings().fetch) as fetcher:
         doc = await fetcher.fetch(server.url("/hop"))
     assert doc.final_url == other_server.url("/article")
     assert [r.path for r in other_server.requests] == ["/article"]
@@ -536,7 +548,7 @@ async def test_extra_headers_are_dropped_on_cross_origin_redirect(
     server.redirect("/files/report", other_server.url("/cdn/report"))
     other_server.redirect("/cdn/report", server.url("/article"))  # and back again
     secret = {"Authorization": "Bearer xoxb-secret-token", "X-Trace": "abc"}
-    async with SafeFetcher(make_settings()) as fetcher:
+    async with SafeFetcher(make_settings().fetch) as fetcher:
         doc = await fetcher.fetch(server.url("/files/report"), headers=secret)
     assert doc.final_url == server.url("/article")
     first, back = server.requests
@@ -552,7 +564,7 @@ async def test_extra_headers_are_dropped_for_another_hostname_on_the_same_ip(
 ) -> None:
     server.redirect("/go", server.url("/article", host="b.test"))
     resolver = FakeResolver(["127.0.0.1"])
-    async with SafeFetcher(make_settings(), resolver=resolver) as fetcher:
+    async with SafeFetcher(make_settings().fetch, resolver=resolver) as fetcher:
         await fetcher.fetch(server.url("/go", host="a.test"), headers={"Authorization": "t"})
     first, second = server.requests
     assert first.headers["authorization"] == "t"
@@ -562,13 +574,13 @@ async def test_extra_headers_are_dropped_for_another_hostname_on_the_same_ip(
 
 async def test_extra_headers_are_kept_on_same_origin_redirect(make_settings, server) -> None:
     server.redirect("/go", "/article")
-    async with SafeFetcher(make_settings()) as fetcher:
+    async with SafeFetcher(make_settings().fetch) as fetcher:
         await fetcher.fetch(server.url("/go"), headers={"Authorization": "Bearer t"})
     assert [r.headers.get("authorization") for r in server.requests] == ["Bearer t"] * 2
 
 
 async def test_callers_cannot_override_the_host_header(make_settings, server) -> None:
-    async with SafeFetcher(make_settings()) as fetcher:
+    async with SafeFetcher(make_settings().fetch) as fetcher:
         await fetcher.fetch(server.url("/article"), headers={"Host": "internal.corp"})
     assert server.requests[0].headers["host"] == f"127.0.0.1:{server.port}"
 
@@ -578,7 +590,7 @@ async def test_cookies_follow_redirects_on_their_own_site_only(make_settings, se
     server.add("/set", b"", status=302, headers=set_cookie)
     server.redirect("/check", server.url("/article", host="b.test"))
     resolver = FakeResolver(["127.0.0.1"])
-    async with SafeFetcher(make_settings(), resolver=resolver) as fetcher:
+    async with SafeFetcher(make_settings().fetch, resolver=resolver) as fetcher:
         await fetcher.fetch(server.url("/set", host="a.test"))
         await fetcher.fetch(server.url("/check", host="a.test"))  # a new fetch: no cookies
     seen = [
@@ -597,13 +609,13 @@ async def test_cookies_follow_redirects_on_their_own_site_only(make_settings, se
 
 
 async def test_declared_size_over_the_cap_is_refused_up_front(make_settings, server) -> None:
-    async with SafeFetcher(make_settings(fetch_max_bytes=1_000_000)) as fetcher:
+    async with SafeFetcher(make_settings(fetch_max_bytes=1_000_000).fetch) as fetcher:
         with pytest.raises(TooLarge, match="1 MB"):
             await fetcher.fetch(server.url("/huge-declared"))
 
 
 async def test_streamed_body_over_the_cap_is_cut_off(make_settings, server) -> None:
-    async with SafeFetcher(make_settings(fetch_max_bytes=1_000_000)) as fetcher:
+    async with SafeFetcher(make_settings(fetch_max_bytes=1_000_000).fetch) as fetcher:
         with pytest.raises(TooLarge):
             await fetcher.fetch(server.url("/huge"))
         # The connection is dropped and the fetcher stays usable.
@@ -613,7 +625,7 @@ async def test_streamed_body_over_the_cap_is_cut_off(make_settings, server) -> N
 async def test_size_cap_boundary(make_settings, server) -> None:
     server.add("/fits", b"a" * 10_000, content_type="text/plain")
     server.add("/over", b"a" * 10_001, content_type="text/plain")
-    async with SafeFetcher(make_settings(fetch_max_bytes=10_000)) as fetcher:
+    async with SafeFetcher(make_settings(fetch_max_bytes=10_000).fetch) as fetcher:
         assert len((await fetcher.fetch(server.url("/fits"))).body) == 10_000
         with pytest.raises(TooLarge):
             await fetcher.fetch(server.url("/over"))
@@ -622,14 +634,14 @@ async def test_size_cap_boundary(make_settings, server) -> None:
 async def test_decompressed_size_is_what_counts(make_settings, server) -> None:
     bomb = gzip.compress(b"a" * 3_000_000)  # a few kB on the wire
     server.add("/bomb", bomb, content_type="text/plain", headers={"Content-Encoding": "gzip"})
-    async with SafeFetcher(make_settings(fetch_max_bytes=1_000_000)) as fetcher:
+    async with SafeFetcher(make_settings(fetch_max_bytes=1_000_000).fetch) as fetcher:
         with pytest.raises(TooLarge):
             await fetcher.fetch(server.url("/bomb"))
 
 
 @pytest.mark.parametrize("path", ["/slow", "/slow-body"])
 async def test_read_timeout(make_settings, server, path) -> None:
-    async with SafeFetcher(make_settings(fetch_read_timeout=0.3)) as fetcher:
+    async with SafeFetcher(make_settings(fetch_read_timeout=0.3).fetch) as fetcher:
         with pytest.raises(FetchFailed) as caught:
             await fetcher.fetch(server.url(path))
     assert caught.value.user_message == "The site did not answer in time."
@@ -642,7 +654,9 @@ async def test_slow_dns_times_out(make_settings) -> None:
             return ["127.0.0.1"]
 
     settings = make_settings(fetch_connect_timeout=0.2)
-    async with SafeFetcher(settings, resolver=SlowResolver(), transport=RefusingTransport()) as f:
+    async with SafeFetcher(
+        settings.fetch, resolver=SlowResolver(), transport=RefusingTransport()
+    ) as f:
         with pytest.raises(FetchFailed, match="did not answer in time"):
             await f.fetch("http://slow-dns.test/")
 
@@ -652,13 +666,15 @@ async def test_slow_dns_times_out(make_settings) -> None:
 )
 async def test_dns_failure(make_settings, answer) -> None:
     resolver = FakeResolver(answer)
-    async with SafeFetcher(make_settings(), resolver=resolver, transport=RefusingTransport()) as f:
+    async with SafeFetcher(
+        make_settings().fetch, resolver=resolver, transport=RefusingTransport()
+    ) as f:
         with pytest.raises(FetchFailed, match="address could not be found"):
             await f.fetch("https://no-such-site.test/news")
 
 
 async def test_connection_refused(make_settings) -> None:
-    async with SafeFetcher(make_settings()) as fetcher:
+    async with SafeFetcher(make_settings().fetch) as fetcher:
         with pytest.raises(FetchFailed, match="could not be reached"):
             await fetcher.fetch(f"http://127.0.0.1:{closed_port()}/article")
 
@@ -679,7 +695,7 @@ async def test_connection_refused(make_settings) -> None:
     ],
 )
 async def test_http_errors(make_settings, server, status, text, hint) -> None:
-    async with SafeFetcher(make_settings()) as fetcher:
+    async with SafeFetcher(make_settings().fetch) as fetcher:
         with pytest.raises(FetchFailed) as caught:
             await fetcher.fetch(server.url(f"/status/{status}"))
     message = caught.value.user_message
@@ -690,7 +706,7 @@ async def test_http_errors(make_settings, server, status, text, hint) -> None:
 
 async def test_empty_pages_are_not_articles(make_settings, server) -> None:
     server.add("/empty", b"")
-    async with SafeFetcher(make_settings()) as fetcher:
+    async with SafeFetcher(make_settings().fetch) as fetcher:
         for path in ("/status/204", "/empty"):
             with pytest.raises(NoArticleText, match="empty"):
                 await fetcher.fetch(server.url(path))
@@ -720,7 +736,7 @@ PDF = make_pdf("Sniffed", ["A short paragraph of text inside a PDF."])
 )
 async def test_unsupported_content_is_named(make_settings, server, content_type, body, phrase):
     server.add("/thing", body, content_type=content_type)
-    async with SafeFetcher(make_settings()) as fetcher:
+    async with SafeFetcher(make_settings().fetch) as fetcher:
         with pytest.raises(UnsupportedContent) as caught:
             await fetcher.fetch(server.url("/thing"))
     assert phrase in caught.value.user_message
@@ -728,7 +744,7 @@ async def test_unsupported_content_is_named(make_settings, server, content_type,
 
 @pytest.mark.parametrize("path", ["/binary", "/image.png"])
 async def test_built_in_binary_routes_are_unsupported(make_settings, server, path) -> None:
-    async with SafeFetcher(make_settings()) as fetcher:
+    async with SafeFetcher(make_settings().fetch) as fetcher:
         with pytest.raises(UnsupportedContent):
             await fetcher.fetch(server.url(path))
 
@@ -749,7 +765,7 @@ async def test_built_in_binary_routes_are_unsupported(make_settings, server, pat
 )
 async def test_accepted_and_sniffed_types(make_settings, server, content_type, body, expected):
     server.add("/doc", body, content_type=content_type)
-    async with SafeFetcher(make_settings()) as fetcher:
+    async with SafeFetcher(make_settings().fetch) as fetcher:
         doc = await fetcher.fetch(server.url("/doc"))
     assert doc.content_type == expected
     assert doc.body == body
@@ -761,13 +777,13 @@ async def test_charset_comes_from_the_header(make_settings, server) -> None:
         "<p>caf\u00e9</p>".encode("latin-1"),
         content_type='Text/HTML; Charset="ISO-8859-1"',
     )
-    async with SafeFetcher(make_settings()) as fetcher:
+    async with SafeFetcher(make_settings().fetch) as fetcher:
         doc = await fetcher.fetch(server.url("/latin"))
     assert (doc.content_type, doc.charset) == ("text/html", "iso-8859-1")
 
 
 async def test_accept_narrows_what_is_allowed(make_settings, server) -> None:
-    async with SafeFetcher(make_settings()) as fetcher:
+    async with SafeFetcher(make_settings().fetch) as fetcher:
         pdf = await fetcher.fetch(server.url("/pdf"), accept={"application/pdf"})
         assert pdf.content_type == "application/pdf"
         with pytest.raises(UnsupportedContent):
@@ -873,7 +889,9 @@ async def test_https_uses_hostname_for_sni_and_certificate(make_settings, tls_se
     server, sni_names = tls_server
     transport = trusting_transport(tls_files)
     resolver = FakeResolver(["127.0.0.1"])
-    async with SafeFetcher(make_settings(), resolver=resolver, transport=transport) as fetcher:
+    async with SafeFetcher(
+        make_settings().fetch, resolver=resolver, transport=transport
+    ) as fetcher:
         doc = await fetcher.fetch(server.url("/article", host="news.test"))
     assert doc.status == 200 and ARTICLE_TITLE.encode() in doc.body
     assert sni_names == ["news.test"]
@@ -889,7 +907,9 @@ async def test_https_certificate_must_match_the_hostname(
     server, _names = tls_server
     resolver = FakeResolver(["127.0.0.1"])
     transport = trusting_transport(tls_files)
-    async with SafeFetcher(make_settings(), resolver=resolver, transport=transport) as fetcher:
+    async with SafeFetcher(
+        make_settings().fetch, resolver=resolver, transport=transport
+    ) as fetcher:
         with pytest.raises(FetchFailed, match="certificate"):
             await fetcher.fetch(server.url("/article", host=host))
     assert server.requests == []

@@ -22,6 +22,7 @@ from typing import Any, Literal
 import pytest
 from pydantic import BaseModel, Field
 
+from bot.domain.usage import CallRecord
 from bot.errors import (
     BudgetExceeded,
     LLMInvalidOutput,
@@ -33,7 +34,6 @@ from bot.errors import (
 from bot.llm.client import PLACEHOLDER_API_KEY, LLMClient, uses_max_completion_tokens
 from bot.llm.retry import RetryPolicy, parse_retry_after
 from bot.llm.structured import strict_schema
-from bot.llm.usage import CallRecord
 from tests.fakes.openai_server import FakeOpenAI, Reply
 
 API_KEY = "sk-test-0123456789abcdefSECRET"
@@ -108,7 +108,7 @@ async def make_client(
         if server is not None:
             values["llm_base_url"] = server.base_url
         values.update(overrides)
-        client = LLMClient(make_settings(**values), usage_sink=records.append)
+        client = LLMClient(make_settings(**values).llm, usage_sink=records.append)
         clients.append(client)
         return client
 
@@ -170,7 +170,7 @@ def test_output_limit_parameter_name_by_host() -> None:
 
 def test_not_configured_is_refused(make_settings) -> None:
     with pytest.raises(LLMUnavailable):
-        LLMClient(make_settings())
+        LLMClient(make_settings().llm)
 
 
 def test_strict_schema_from_nested_models() -> None:
@@ -506,7 +506,7 @@ async def test_a_failing_usage_sink_does_not_fail_the_call(fake, make_settings, 
         raise RuntimeError("store is down")
 
     settings = make_settings(llm_base_url=fake.base_url, llm_api_key=API_KEY)
-    async with LLMClient(settings, usage_sink=broken_sink) as client:
+    async with LLMClient(settings.llm, usage_sink=broken_sink) as client:
         done = await client.complete(SummaryOut, SUMMARY_MESSAGES, task="summary")
     assert done.value.bullets
     assert "usage sink failed" in caplog.text

@@ -13,8 +13,8 @@ import os
 import pytest
 
 from bot.analysis.analyzer import Analyzer
-from bot.analysis.models import Turn
 from bot.analysis.quotes import QuoteVerifier
+from bot.domain.turn import Turn
 from bot.ingest.extract import extract_text
 from bot.llm.client import LLMClient
 from tests.shared_data import SAMPLE_ARTICLE
@@ -37,8 +37,8 @@ async def test_summarize_ask_follow_up_on_a_real_server(make_settings) -> None:
         llm_timeout_seconds=float(os.environ.get("LLM_COMPAT_TIMEOUT", "300")),
     )
     verifier = QuoteVerifier(article)
-    async with LLMClient(settings) as llm:
-        analyzer = Analyzer(settings, llm=llm)
+    async with LLMClient(settings.llm) as llm:
+        analyzer = Analyzer(settings.analysis, llm=llm)
         summary = await analyzer.summarize(article)  # no fallback: the LLM must do it
         first = await analyzer.answer(article, "Who voted against the pilot?")
         follow = await analyzer.answer(

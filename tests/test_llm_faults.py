@@ -17,8 +17,8 @@ from pydantic import BaseModel
 
 from bot.analysis.analyzer import Analyzer
 from bot.analysis.models import AnswerDone
+from bot.domain.article import Article
 from bot.errors import LLMError, LLMRateLimited, LLMTimeout, LLMUnavailable
-from bot.ingest.article import Article
 from bot.ingest.extract import extract_text
 from bot.llm.client import LLMClient
 from tests.fakes.openai_server import FAULTS, FakeOpenAI, Reply
@@ -63,7 +63,7 @@ async def client_for(make_settings: Callable[..., Any]) -> AsyncIterator[Callabl
             "llm_base_url": server.base_url,
             "llm_max_retries": 2,
         }
-        client = LLMClient(make_settings(**{**values, **overrides}))
+        client = LLMClient(make_settings(**{**values, **overrides}).llm)
         clients.append(client)
         return client
 
@@ -174,8 +174,8 @@ async def test_a_server_fault_cancels_the_sibling_call(make_settings, sample) ->
         settings = make_settings(
             llm_api_key=API_KEY, llm_base_url=server.base_url, llm_max_retries=0
         )
-        async with LLMClient(settings) as llm:
-            analyzer = Analyzer(settings, llm=llm)
+        async with LLMClient(settings.llm) as llm:
+            analyzer = Analyzer(settings.analysis, llm=llm)
             before = fallbacks("summary")
             result = await analyzer.summarize(sample, fallback=True)
             await asyncio.sleep(0.2)
@@ -191,12 +191,12 @@ async def test_a_valid_half_survives_a_failed_half(make_settings, sample) -> Non
     with FakeOpenAI() as server:
         server.script_for("summary", Reply(content="no json"), Reply(content="still none"))
         settings = make_settings(llm_api_key=API_KEY, llm_base_url=server.base_url)
-        async with LLMClient(settings) as llm:
-            result = await Analyzer(settings, llm=llm).summarize(sample, fallback=True)
+        async with LLMClient(settings.llm) as llm:
+            result = await Analyzer(settings.analysis, llm=llm).summarize(sample, fallback=True)
             strict_error = None
             server.script_for("summary", Reply(content="no json"), Reply(content="still none"))
             try:
-                await Analyzer(settings, llm=llm).summarize(sample, fallback=False)
+                await Analyzer(settings.analysis, llm=llm).summarize(sample, fallback=False)
             except LLMError as exc:
                 strict_error = exc
     assert result.engine == "offline" and result.fallback  # the summary is the offline one
@@ -211,8 +211,8 @@ async def test_missing_actors_are_said_to_be_missing(make_settings, sample) -> N
     with FakeOpenAI() as server:
         server.script_for("actors", Reply(content="{"), Reply(content="{"))
         settings = make_settings(llm_api_key=API_KEY, llm_base_url=server.base_url)
-        async with LLMClient(settings) as llm:
-            result = await Analyzer(settings, llm=llm).summarize(sample, fallback=False)
+        async with LLMClient(settings.llm) as llm:
+            result = await Analyzer(settings.analysis, llm=llm).summarize(sample, fallback=False)
     assert result.engine == "llm" and not result.fallback
     assert result.summary.bullets and result.actors == []
     assert "key actors are missing" in (result.notice or "")
@@ -222,8 +222,8 @@ async def test_a_broken_answer_stream_falls_back(make_settings, sample) -> None:
     with FakeOpenAI() as server:
         server.script(Reply(fault="sse_truncated"))
         settings = make_settings(llm_api_key=API_KEY, llm_base_url=server.base_url)
-        async with LLMClient(settings) as llm:
-            analyzer = Analyzer(settings, llm=llm)
+        async with LLMClient(settings.llm) as llm:
+            analyzer = Analyzer(settings.analysis, llm=llm)
             events = [
                 e
                 async for e in analyzer.answer_stream(
@@ -254,8 +254,10 @@ async def test_a_failed_map_step_cancels_the_others(make_settings) -> None:
             llm_context_window=4_096,
             llm_output_reserve=1_000,
         )
-        async with LLMClient(settings) as llm:
-            result = await Analyzer(settings, llm=llm).summarize(long_article(6), fallback=True)
+        async with LLMClient(settings.llm) as llm:
+            result = await Analyzer(settings.analysis, llm=llm).summarize(
+                long_article(6), fallback=True
+            )
             await asyncio.sleep(0.2)
         parts = [r for r in server.chat_requests if r.task == "chunk_notes"]
         assert len(parts) >= 3  # the article was read in parts, several at once

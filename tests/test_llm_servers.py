@@ -16,10 +16,10 @@ import pytest
 from pydantic import BaseModel
 
 from bot.analysis.analyzer import Analyzer
-from bot.analysis.models import Turn
 from bot.config import Settings
+from bot.domain.article import Article
+from bot.domain.turn import Turn
 from bot.errors import LLMUnavailable
-from bot.ingest.article import Article
 from bot.ingest.extract import extract_text
 from bot.llm.client import LLMClient
 from bot.llm.structured import InvalidReply, parse_reply
@@ -47,8 +47,8 @@ def response_kind(body: dict[str, Any]) -> str:
 
 
 async def summarize_and_ask(settings: Settings, article: Article) -> tuple[Any, Any]:
-    async with LLMClient(settings) as llm:
-        analyzer = Analyzer(settings, llm=llm)
+    async with LLMClient(settings.llm) as llm:
+        analyzer = Analyzer(settings.analysis, llm=llm)
         summary = await analyzer.summarize(article, fallback=True)
         answer = await analyzer.answer(article, "Who voted against the pilot?", fallback=True)
     return summary, answer
@@ -119,7 +119,7 @@ async def test_a_template_that_drops_system_messages_is_detected(make_settings, 
     with FakeOpenAI(profile="llama_cpp_python") as server:
         settings = settings_for(make_settings, server)
         summary, answer = await summarize_and_ask(settings, sample)
-        async with LLMClient(settings) as again:
+        async with LLMClient(settings.llm) as again:
             assert again.system_role == "user"
     assert (summary.engine, summary.fallback, answer.engine) == ("llm", False, "llm")
     assert summary.summary.tldr and summary.actors and answer.answer.supported
@@ -136,7 +136,7 @@ async def test_a_template_that_refuses_system_messages_moves_the_rules(
     with FakeOpenAI(profile=gemma) as server:
         settings = settings_for(make_settings, server)
         summary, answer = await summarize_and_ask(settings, sample)
-        async with LLMClient(settings) as again:  # remembered for this base URL and model
+        async with LLMClient(settings.llm) as again:  # remembered for this base URL and model
             assert again.system_role == "user"
     assert (summary.engine, summary.fallback, answer.engine) == ("llm", False, "llm")
     refused = [r for r in server.chat_requests if "system" in roles(r.json)]
@@ -149,9 +149,9 @@ async def test_forced_system_role_on_a_server_that_refuses_it(make_settings, sam
     gemma = replace(PROFILES["llama_server"], rejects_system=True)
     with FakeOpenAI(profile=gemma) as server:
         settings = settings_for(make_settings, server, llm_system_role="system")
-        async with LLMClient(settings) as llm:
+        async with LLMClient(settings.llm) as llm:
             with pytest.raises(LLMUnavailable, match="LLM_SYSTEM_ROLE=user"):
-                await Analyzer(settings, llm=llm).summarize(sample)
+                await Analyzer(settings.analysis, llm=llm).summarize(sample)
 
 
 # --- the structured-output ladder ---------------------------------------------------------
@@ -170,7 +170,7 @@ async def test_auto_steps_down_to_what_the_server_takes(
     with FakeOpenAI(profile=profile) as server:
         settings = settings_for(make_settings, server)
         summary, answer = await summarize_and_ask(settings, sample)
-        async with LLMClient(settings) as again:
+        async with LLMClient(settings.llm) as again:
             assert again.mode == expected  # remembered per base URL and model
     assert (summary.engine, summary.fallback, answer.engine) == ("llm", False, "llm")
     last = server.chat_requests[-1].json
@@ -205,8 +205,8 @@ async def test_follow_ups_share_most_of_their_prompt(make_settings, sample, role
         settings = settings_for(
             make_settings, server, llm_system_role=role, llm_structured_mode=mode
         )
-        async with LLMClient(settings) as llm:
-            analyzer = Analyzer(settings, llm=llm)
+        async with LLMClient(settings.llm) as llm:
+            analyzer = Analyzer(settings.analysis, llm=llm)
             turns: list[Turn] = []
             for question in questions:
                 result = await analyzer.answer(sample, question, turns=turns)
@@ -285,7 +285,7 @@ async def test_a_short_key_is_not_redacted_inside_words(make_settings, caplog, k
     with FakeOpenAI() as server:
         server.script(Reply(status=400, error_message="Invalid text: expected a test value"))
         settings = make_settings(llm_base_url=server.base_url, llm_api_key=key)
-        async with LLMClient(settings) as llm:
+        async with LLMClient(settings.llm) as llm:
             with pytest.raises(LLMUnavailable) as info:
                 await llm.complete(Notes, [{"role": "user", "content": "hi"}], task="notes")
     assert "Invalid text: expected a test value" in info.value.user_message

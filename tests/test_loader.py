@@ -19,9 +19,9 @@ async def loader_for(make_settings):
     async def build(**overrides: object) -> ArticleLoader:
         settings = make_settings(**overrides)
         store = await Store.open(settings.resolved_database_url)
-        fetcher = SafeFetcher(settings)
+        fetcher = SafeFetcher(settings.fetch)
         opened.append((fetcher, store))
-        return ArticleLoader(settings, fetcher=fetcher, store=store)
+        return ArticleLoader(settings.analysis, fetcher=fetcher, store=store)
 
     yield build
     for fetcher, store in opened:

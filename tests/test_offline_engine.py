@@ -11,7 +11,7 @@ from bot.analysis.offline.answer import NOT_SAID
 from bot.analysis.offline.furniture import furniture
 from bot.analysis.quotes import QuoteVerifier
 from bot.analysis.text import split_sentences
-from bot.ingest.article import Article
+from bot.domain.article import Article
 from tests.shared_data import QA_DIR, requires_shared, russia_china_article, sample_article
 
 JUNK = {"The", "But", "Tuesday", "Wednesday", "March", "September", "Kremlin Pool Photo"}

@@ -6,7 +6,7 @@ import pytest
 
 from bot.analysis.quotes import QuoteVerifier
 from bot.analysis.text import normalize_with_offsets
-from bot.ingest.article import Article
+from bot.domain.article import Article
 from tests.shared_data import requires_shared, russia_china_article, sample_article
 
 

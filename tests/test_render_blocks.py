@@ -18,8 +18,8 @@ from bot.analysis.models import (
     SummaryResult,
 )
 from bot.analysis.offline import offline_actors, offline_answer, offline_summary
-from bot.ingest.article import Article
-from bot.ingest.extract.text import extract_text
+from bot.domain.article import Article
+from bot.ingest.extract.plain_text import extract_text
 from bot.slack.render import (
     NOT_SAID,
     UNSUPPORTED_WARNING,

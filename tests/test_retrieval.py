@@ -7,7 +7,7 @@ import random
 import pytest
 
 from bot.analysis.retrieval import select_paragraphs
-from bot.ingest.article import Article
+from bot.domain.article import Article
 from bot.tokens import count_tokens
 from tests.shared_data import sample_article
 

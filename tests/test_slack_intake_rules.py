@@ -63,7 +63,9 @@ async def context(make_settings: Callable[..., Settings]) -> AsyncIterator[Calla
 
 
 async def own_thread(ctx: SlackContext) -> None:
-    await ctx.store.set_thread_article(CHANNEL, THREAD, content_hash="a" * 64, summary_ts=THREAD)
+    await ctx.store.set_thread_article(
+        CHANNEL, THREAD, team="T1", content_hash="a" * 64, summary_ts=THREAD
+    )
 
 
 async def test_messages_not_addressed_to_the_bot_are_left_alone(context) -> None:
@@ -163,9 +165,11 @@ def dm(text: str, **fields: Any) -> Incoming:
 async def test_a_dm_question_is_about_the_latest_article_of_that_dm(context) -> None:
     ctx = await context()
     store = ctx.store
-    await store.set_thread_article("D0DM", "1700000000.000100", content_hash="a" * 64)
-    await store.set_thread_article("D0DM", "1700000000.000300", content_hash="b" * 64)
-    await store.set_thread_article(CHANNEL, "1700000000.000500", content_hash="c" * 64)
+    await store.set_thread_article("D0DM", "1700000000.000100", team="T1", content_hash="a" * 64)
+    await store.set_thread_article("D0DM", "1700000000.000300", team="T1", content_hash="b" * 64)
+    await store.set_thread_article(CHANNEL, "1700000000.000500", team="T1", content_hash="c" * 64)
+    # Another workspace's thread under the same channel id is never part of this conversation.
+    await store.set_thread_article("D0DM", "1700000000.000700", team="T2", content_hash="d" * 64)
     decision = await decide(ctx, dm("Who is Patrushev?"))
     assert isinstance(decision, AnswerPayload) and decision.question == "Who is Patrushev?"
     assert decision.article_thread == "1700000000.000300", "the DM's newest, not the channel's"

@@ -15,9 +15,9 @@ from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
-from bot.analysis.models import Turn
-from bot.ingest.article import Article
-from bot.llm.usage import CallRecord, Usage
+from bot.domain.article import Article
+from bot.domain.turn import Turn
+from bot.domain.usage import CallRecord, Usage
 from bot.store import Store
 from bot.store.engine import async_url, create_engine, writer
 from bot.store.migrations import LATEST_VERSION, Step, current_version, migrate
@@ -333,14 +333,19 @@ async def test_count_requests_window(store: Store, clock: FakeClock) -> None:
     assert await _request(store, event_id="V", ts="8.9", user="U2") is not None
 
     now = start + timedelta(minutes=95)
-    assert await store.count_requests(user="U1", since=now - timedelta(hours=1)) == 2
-    assert await store.count_requests(user="U1", since=start) == 4
-    assert await store.count_requests(user="U1", since=start + timedelta(minutes=30)) == 3
-    assert await store.count_requests(user="U2", since=start) == 1
-    assert await store.count_requests(user="nobody", since=start) == 0
+    assert await store.count_requests(team="T1", user="U1", since=now - timedelta(hours=1)) == 2
+    assert await store.count_requests(team="T1", user="U1", since=start) == 4
+    assert (
+        await store.count_requests(team="T1", user="U1", since=start + timedelta(minutes=30)) == 3
+    )
+    assert await store.count_requests(team="T1", user="U2", since=start) == 1
+    assert await store.count_requests(team="T1", user="nobody", since=start) == 0
     assert await _request(store, event_id="R", ts="8.10", kind="notice") is not None
-    assert await store.count_requests(user="U1", since=start) == 5
-    assert await store.count_requests(user="U1", since=start, exclude_kinds=("notice",)) == 4
+    assert await store.count_requests(team="T1", user="U1", since=start) == 5
+    assert (
+        await store.count_requests(team="T1", user="U1", since=start, exclude_kinds=("notice",))
+        == 4
+    )
 
 
 async def test_extend_lease_and_reply_ts(store: Store, clock: FakeClock) -> None:
@@ -376,53 +381,61 @@ async def test_released_job_is_resumable_at_once(store: Store) -> None:
 
 async def test_thread_state_survives_restart(db_url: str, clock: FakeClock) -> None:
     async with await Store.open(db_url, clock=clock) as first:
-        await first.set_thread_article("C1", "10.1", content_hash="h1", summary_ts="10.2")
+        await first.set_thread_article(
+            "C1", "10.1", team="T1", content_hash="h1", summary_ts="10.2"
+        )
         await first.add_turn(
-            "C1", "10.1", question="Who?", answer="The council.", content_hash="h1"
+            "C1", "10.1", team="T1", question="Who?", answer="The council.", content_hash="h1"
         )
     async with await Store.open(db_url, clock=clock) as again:
-        state = await again.get_thread("C1", "10.1")
+        state = await again.get_thread("C1", "10.1", team="T1")
         assert state is not None
         assert (state.content_hash, state.summary_ts, state.created_at) == ("h1", "10.2", clock.now)
-        turns = await again.get_turns("C1", "10.1")
+        turns = await again.get_turns("C1", "10.1", team="T1")
         assert turns == [Turn(question="Who?", answer="The council.")]
-        assert await again.get_thread("C1", "other") is None
+        assert await again.get_thread("C1", "other", team="T1") is None
 
 
 async def test_switching_article_scopes_turns(store: Store, clock: FakeClock) -> None:
-    await store.set_thread_article("C1", "11.1", content_hash="hA", summary_ts="11.2")
-    await store.add_turn("C1", "11.1", question="qA", answer="aA", content_hash="hA")
+    await store.set_thread_article("C1", "11.1", team="T1", content_hash="hA", summary_ts="11.2")
+    await store.add_turn("C1", "11.1", team="T1", question="qA", answer="aA", content_hash="hA")
     # Same article again without a summary ts keeps the recorded summary.
-    await store.set_thread_article("C1", "11.1", content_hash="hA")
-    state = await store.get_thread("C1", "11.1")
+    await store.set_thread_article("C1", "11.1", team="T1", content_hash="hA")
+    state = await store.get_thread("C1", "11.1", team="T1")
     assert state is not None and state.summary_ts == "11.2"
 
     clock.advance(5)
-    await store.set_thread_article("C1", "11.1", content_hash="hB")
-    state = await store.get_thread("C1", "11.1")
+    await store.set_thread_article("C1", "11.1", team="T1", content_hash="hB")
+    state = await store.get_thread("C1", "11.1", team="T1")
     assert state is not None
     assert (state.content_hash, state.summary_ts) == ("hB", None)
     assert state.updated_at == state.created_at + timedelta(seconds=5)
-    assert await store.get_turns("C1", "11.1") == []
+    assert await store.get_turns("C1", "11.1", team="T1") == []
 
-    await store.add_turn("C1", "11.1", question="qB", answer="aB", content_hash="hB")
-    assert await store.get_turns("C1", "11.1") == [Turn(question="qB", answer="aB")]
-    await store.set_thread_article("C1", "11.1", content_hash="hA", summary_ts="11.9")
-    assert await store.get_turns("C1", "11.1") == [Turn(question="qA", answer="aA")]
+    await store.add_turn("C1", "11.1", team="T1", question="qB", answer="aB", content_hash="hB")
+    assert await store.get_turns("C1", "11.1", team="T1") == [Turn(question="qB", answer="aB")]
+    await store.set_thread_article("C1", "11.1", team="T1", content_hash="hA", summary_ts="11.9")
+    assert await store.get_turns("C1", "11.1", team="T1") == [Turn(question="qA", answer="aA")]
     # Another thread's turns never leak in.
-    await store.set_thread_article("C2", "11.1", content_hash="hA")
-    assert await store.get_turns("C2", "11.1") == []
+    await store.set_thread_article("C2", "11.1", team="T1", content_hash="hA")
+    assert await store.get_turns("C2", "11.1", team="T1") == []
 
 
 async def test_turns_limit_and_order(store: Store) -> None:
-    assert await store.get_turns("C1", "12.1") == []  # unknown thread
-    await store.set_thread_article("C1", "12.1", content_hash="h")
+    assert await store.get_turns("C1", "12.1", team="T1") == []  # unknown thread
+    await store.set_thread_article("C1", "12.1", team="T1", content_hash="h")
     for i in range(15):
-        await store.add_turn("C1", "12.1", question=f"q{i}", answer=f"a{i}", content_hash="h")
-    recent = await store.get_turns("C1", "12.1")
+        await store.add_turn(
+            "C1", "12.1", team="T1", question=f"q{i}", answer=f"a{i}", content_hash="h"
+        )
+    recent = await store.get_turns("C1", "12.1", team="T1")
     assert [t.question for t in recent] == [f"q{i}" for i in range(5, 15)]
-    assert [t.answer for t in await store.get_turns("C1", "12.1", limit=3)] == ["a12", "a13", "a14"]
-    assert await store.get_turns("C1", "12.1", limit=0) == []
+    assert [t.answer for t in await store.get_turns("C1", "12.1", team="T1", limit=3)] == [
+        "a12",
+        "a13",
+        "a14",
+    ]
+    assert await store.get_turns("C1", "12.1", team="T1", limit=0) == []
 
 
 # --- schema ----------------------------------------------------------------------------------
@@ -441,8 +454,8 @@ async def test_upgrade_from_v1_keeps_data(db_url: str) -> None:
         # v1's jobs table had no note column (v1 created today's tables, so remove it).
         await conn.execute(text("ALTER TABLE jobs DROP COLUMN note"))
         await conn.execute(text("ALTER TABLE jobs DROP COLUMN reply_ts"))
-        await conn.execute(text("DROP TABLE feedback"))  # v4 adds it
-        await conn.execute(text("DROP TABLE assistant_threads"))  # v5 adds it
+        await conn.execute(text("DROP TABLE feedback"))  # v5 adds it
+        await conn.execute(text("DROP TABLE assistant_threads"))  # v6 adds it
         await conn.execute(
             text(
                 'INSERT INTO jobs (kind, payload, channel, thread_ts, ts, team, "user", status,'
@@ -457,7 +470,7 @@ async def test_upgrade_from_v1_keeps_data(db_url: str) -> None:
 
     async with await Store.open(db_url) as upgraded:
         async with upgraded.engine.connect() as conn:
-            assert await conn.run_sync(current_version) == LATEST_VERSION == 5
+            assert await conn.run_sync(current_version) == LATEST_VERSION == 6
             assert {"note", "reply_ts"} <= await conn.run_sync(_columns, "jobs")
             assert {"job_id", "user", "value", "team"} <= await conn.run_sync(_columns, "feedback")
         [old] = await upgraded.unfinished_jobs()

@@ -21,18 +21,18 @@ from bot.analysis.models import (
     AnswerResult,
     EngineName,
     SummaryResult,
-    Turn,
 )
 from bot.analysis.offline import offline_actors, offline_answer, offline_summary
 from bot.analysis.quotes import QuoteVerifier
 from bot.analysis.schemas import AnswerOut, QuoteClaim
 from bot.analysis.summarize import SUMMARY_TEMPLATES, LLMSummarizer, PartialSink, SummaryOutcome
-from bot.config import Settings
+from bot.domain.article import Article
+from bot.domain.turn import Turn
 from bot.errors import LLMError
-from bot.ingest.article import Article
 from bot.llm.client import LLMClient
 from bot.metrics import OFFLINE_FALLBACKS
 from bot.prompts import PromptLibrary, default_library
+from bot.settings_groups import AnalysisSettings
 from bot.tokens import count_tokens
 
 log = logging.getLogger(__name__)
@@ -68,7 +68,7 @@ class Analyzer:
 
     def __init__(
         self,
-        settings: Settings,
+        settings: AnalysisSettings,
         *,
         llm: LLMClient | None = None,
         store: ResultStore | None = None,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from bot.ingest.article import Article
+from bot.domain.article import Article
 
 
 def chunk_paragraphs(

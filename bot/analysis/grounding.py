@@ -14,7 +14,7 @@ from bot.analysis.models import Actor, Answer, Bullet, Quote, Summary
 from bot.analysis.quotes import QuoteVerifier
 from bot.analysis.schemas import ActorClaim, AnswerOut, BulletClaim, QuoteClaim, SummaryOut
 from bot.analysis.text import normalize, words
-from bot.ingest.article import Article
+from bot.domain.article import Article
 
 # What an unanswerable result says when the model gave no text of its own: never an empty answer.
 NOT_SAID = "The article doesn't say."

@@ -11,12 +11,13 @@ from collections.abc import AsyncIterator, Callable, Sequence
 
 from bot.analysis import prompt_context
 from bot.analysis.grounding import ground_answer
-from bot.analysis.models import AnswerDelta, AnswerDone, AnswerEvent, AnswerResult, Turn
+from bot.analysis.models import AnswerDelta, AnswerDone, AnswerEvent, AnswerResult
 from bot.analysis.quotes import QuoteVerifier
 from bot.analysis.retrieval import select_paragraphs
 from bot.analysis.schemas import AnswerOut
 from bot.analysis.stream_guard import QuoteStreamGuard
-from bot.ingest.article import Article
+from bot.domain.article import Article
+from bot.domain.turn import Turn
 from bot.llm.client import LLMClient
 from bot.prompts import PromptLibrary
 

@@ -11,7 +11,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from bot.llm.usage import Usage
+from bot.domain.usage import Usage
 
 EngineName = Literal["llm", "offline"]
 ActorKind = Literal["person", "organisation", "country", "other"]
@@ -78,13 +78,6 @@ class AnswerResult(BaseModel):
     notice: str | None = None
     # True when the LLM failed and this answer comes from the offline engine.
     fallback: bool = False
-
-
-class Turn(BaseModel):
-    """One earlier question and answer in a conversation, used as context for follow-ups."""
-
-    question: str
-    answer: str
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from typing import Generic, TypeVar
 
-from bot.ingest.article import Article
+from bot.domain.article import Article
 
 T = TypeVar("T")
 

@@ -10,7 +10,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from bot.ingest.article import Article
+from bot.domain.article import Article
 
 _FENCE = re.compile(r"<(/?)(article)", re.IGNORECASE)
 

@@ -29,7 +29,7 @@ from bot.analysis.text import (
     words,
     wordset,
 )
-from bot.ingest.article import Article
+from bot.domain.article import Article
 
 MIN_WORDS = 3
 # fuzz.ratio (normalised Indel similarity, 0-100) between the candidate and the article span.

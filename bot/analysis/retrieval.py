@@ -20,7 +20,7 @@ import numpy as np
 
 from bot.analysis.per_article import PerArticle
 from bot.analysis.text import STOPWORDS, tokenize
-from bot.ingest.article import Article
+from bot.domain.article import Article
 
 # Tuned on the SQuAD article benchmark (bench/retrieval.py). At the default 1,500-token budget,
 # articles over 4,000 tokens: gold-paragraph recall 0.972 sending 20% of their tokens (0.970 on

@@ -28,10 +28,10 @@ from bot.analysis.grounding import MAX_ACTORS, ground_actors, ground_bullets, gr
 from bot.analysis.models import Actor, Bullet, Summary
 from bot.analysis.quotes import QuoteVerifier
 from bot.analysis.schemas import ActorClaim, ActorsOut, ChunkNotesOut, SummaryOut
+from bot.domain.article import Article
+from bot.domain.usage import Usage
 from bot.errors import LLMError, LLMInvalidOutput, LLMTruncated
-from bot.ingest.article import Article
 from bot.llm.client import Completion, LLMClient
-from bot.llm.usage import Usage
 from bot.prompts import PromptLibrary
 
 # Upper bound on map calls for one article; beyond it the summary covers the first part only

@@ -7,6 +7,7 @@
     articlebot eval --redteam [--engine E] [--report PATH]
     articlebot run [--http [--port N]]
     articlebot stats [--json] [--team T]
+    articlebot purge [--team T] [--channel C] [--older-than 30d] [--dry-run]
 
 SOURCE is a URL, a file (html, txt, md, pdf) or `-` for stdin. Exit status: 0 on success,
 2 when the source cannot be read as an article, 1 for any other failure.
@@ -30,14 +31,15 @@ from bot.analysis.models import (
     AnswerResult,
     EngineName,
     SummaryResult,
-    Turn,
 )
 from bot.cli import output
+from bot.cli.purge import add_purge_parser, cmd_purge
 from bot.cli.stats import add_stats_parser, cmd_stats
 from bot.config import Settings, SettingsError, load_settings
+from bot.domain.article import Article
+from bot.domain.turn import Turn
 from bot.errors import ArticlebotError, BadInput
 from bot.eval.cli import add_eval_parser, cmd_eval
-from bot.ingest.article import Article
 from bot.logs import configure_logging
 from bot.progress import Progress
 from bot.runtime import Runtime
@@ -72,6 +74,7 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument("--json", action="store_true", help="print one JSON document")
     add("chat", "ask follow-up questions interactively, like a Slack thread")
     add_eval_parser(sub)
+    add_purge_parser(sub)
     run = sub.add_parser("run", help="run the Slack bot (Socket Mode, or --http)")
     run.add_argument("--http", action="store_true", help="serve the Events API over HTTP")
     run.add_argument("--host", default="0.0.0.0", help="HTTP mode: address to listen on")
@@ -205,6 +208,9 @@ async def _run(settings: Settings, args: argparse.Namespace) -> None:
         return
     if args.command == "stats":
         await cmd_stats(settings, args)
+        return
+    if args.command == "purge":
+        await cmd_purge(settings, args)
         return
     use_llm = {"auto": None, "llm": True, "offline": False}[args.engine]
     if use_llm and not settings.llm_configured:

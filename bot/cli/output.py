@@ -8,7 +8,7 @@ from typing import Any
 
 from bot.analysis.grounding import NOT_SAID
 from bot.analysis.models import AnswerResult, Quote, SummaryResult
-from bot.ingest.article import Article
+from bot.domain.article import Article
 
 _WIDTH = 88
 _SAYS_NOT_SAID = re.compile(r"^\W*the article (?:doesn['’]t|does not) (?:say|mention)", re.I)

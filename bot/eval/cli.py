@@ -10,7 +10,6 @@ from bot.analysis.analyzer import Analyzer
 from bot.analysis.models import EngineName
 from bot.errors import ArticlebotError, BadInput
 from bot.eval.dataset import load_dataset
-from bot.eval.metrics import Metrics, compute_metrics
 from bot.eval.plot import PlotUnavailable, plot_tradeoff
 from bot.eval.redteam import default_redteam_path, load_redteam, run_redteam
 from bot.eval.report import (
@@ -21,6 +20,7 @@ from bot.eval.report import (
     write_report,
 )
 from bot.eval.runner import run_questions
+from bot.eval.scoring import Metrics, compute_metrics
 from bot.progress import Progress
 from bot.runtime import Runtime
 
@@ -80,7 +80,7 @@ def _plot(metrics: Metrics, path: Path, *, dataset: str) -> None:
 
 async def cmd_eval(runtime: Runtime, args: argparse.Namespace, progress: Progress) -> None:
     # No store: a cached summary would hide what the model does now.
-    analyzer = Analyzer(runtime.settings, llm=runtime.llm)
+    analyzer = Analyzer(runtime.settings.analysis, llm=runtime.llm)
     engine: EngineName | None = None if args.engine == "auto" else args.engine
 
     def tick(done: int, of: int) -> None:

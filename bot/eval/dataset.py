@@ -15,8 +15,8 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
+from bot.domain.article import Article, clean_paragraph
 from bot.errors import BadInput
-from bot.ingest.article import Article, clean_paragraph
 
 
 class DatasetError(BadInput):

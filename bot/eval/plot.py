@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from bot.eval.metrics import TradeoffPoint
+from bot.eval.scoring import TradeoffPoint
 
 INSTALL_HINT = "pip install 'articlebot[plot]'"
 

@@ -20,12 +20,12 @@ from pydantic import BaseModel, Field, ValidationError
 
 from bot.analysis.analyzer import Analyzer
 from bot.analysis.models import AnswerResult, EngineName, SummaryResult
+from bot.domain.article import Article
 from bot.errors import ArticlebotError
 from bot.eval.dataset import DatasetError
 from bot.eval.detect import Attack, Detector, Markers
 from bot.eval.runner import ProgressFn
 from bot.eval.slack_view import answer_view, stream_view, summary_view
-from bot.ingest.article import Article
 
 
 class RedteamArticle(BaseModel):

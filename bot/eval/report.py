@@ -10,9 +10,9 @@ from typing import Any
 
 from bot.config import Settings
 from bot.eval.detect import ATTACKS
-from bot.eval.metrics import LONG_ARTICLE_TOKENS, Metrics, Retrieval, TradeoffPoint
-from bot.eval.records import QuestionRecord
+from bot.eval.question_record import QuestionRecord
 from bot.eval.redteam import RedteamRecord
+from bot.eval.scoring import LONG_ARTICLE_TOKENS, Metrics, Retrieval, TradeoffPoint
 
 _LABEL = 46
 

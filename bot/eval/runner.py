@@ -17,11 +17,11 @@ from dataclasses import dataclass
 from bot.analysis.analyzer import Analyzer
 from bot.analysis.models import AnswerResult, EngineName
 from bot.analysis.offline.answer import support_for
+from bot.domain.article import Article
 from bot.errors import ArticlebotError
 from bot.eval.dataset import EvalArticle, EvalQuestion
-from bot.eval.metrics import contains_gold, exact_match, token_f1
-from bot.eval.records import QuestionRecord
-from bot.ingest.article import Article
+from bot.eval.question_record import QuestionRecord
+from bot.eval.scoring import contains_gold, exact_match, token_f1
 from bot.tokens import count_tokens
 
 ProgressFn = Callable[[int, int], None]

@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
 from bot.analysis.models import AnswerDelta, AnswerDone, AnswerEvent, AnswerResult, SummaryResult
-from bot.ingest.article import Article
+from bot.domain.article import Article
 from bot.slack.render import RenderedMessage, answer_message, answer_stream_tail, summary_message
 from bot.slack.render.stream import StreamLinkGuard
 

@@ -23,7 +23,6 @@ from urllib.parse import urlsplit
 import certifi
 import httpx2
 
-from bot.config import Settings
 from bot.errors import (
     BadInput,
     BlockedAddress,
@@ -35,6 +34,7 @@ from bot.errors import (
 from bot.ingest import addresses
 from bot.ingest.addresses import IPAddress
 from bot.ingest.sniff import SNIFF_BYTES, sniff_type
+from bot.settings_groups import FetchSettings
 
 log = logging.getLogger(__name__)
 
@@ -169,7 +169,7 @@ class SafeFetcher:
 
     def __init__(
         self,
-        settings: Settings,
+        settings: FetchSettings,
         *,
         resolver: Resolver | None = None,
         transport: httpx2.AsyncBaseTransport | None = None,
@@ -178,14 +178,14 @@ class SafeFetcher:
         self._resolver = resolver or system_resolver
         self._allowed = settings.allowed_networks
         self._timeout = httpx2.Timeout(
-            connect=settings.fetch_connect_timeout,
-            read=settings.fetch_read_timeout,
-            write=settings.fetch_read_timeout,
-            pool=settings.fetch_connect_timeout,
+            connect=settings.connect_timeout,
+            read=settings.read_timeout,
+            write=settings.read_timeout,
+            pool=settings.connect_timeout,
         )
         # A hard ceiling for a whole fetch (all hops), so a server trickling one byte per
         # read-timeout cannot hold a worker for ever.
-        self._deadline = settings.fetch_connect_timeout + 4 * settings.fetch_read_timeout
+        self._deadline = settings.connect_timeout + 4 * settings.read_timeout
         if transport is None:
             # No keep-alive: a pooled connection is keyed by IP, and must not be reused for
             # another hostname whose certificate it was never checked against.
@@ -201,7 +201,7 @@ class SafeFetcher:
         # environment. We do redirects, cookies and addressing ourselves.
         self._transport = transport
         self._base_headers = {
-            "User-Agent": settings.fetch_user_agent,
+            "User-Agent": settings.user_agent,
             "Accept": _ACCEPT,
             "Accept-Language": _ACCEPT_LANGUAGE,
             "Accept-Encoding": _ACCEPT_ENCODING,
@@ -238,13 +238,13 @@ class SafeFetcher:
         jar = httpx2.Cookies()
         try:
             async with asyncio.timeout(self._deadline):
-                for hop in range(self._settings.fetch_max_redirects + 1):
+                for hop in range(self._settings.max_redirects + 1):
                     ips = await self._check(current)
                     response = await self._send(current, ips, extra, jar)
                     try:
                         location = response.headers.get("location")
                         if response.status_code in _REDIRECTS and location:
-                            if hop == self._settings.fetch_max_redirects:
+                            if hop == self._settings.max_redirects:
                                 raise FetchFailed("The link redirected too many times.")
                             following = _parse_redirect(current, location)
                             if _origin(following) != _origin(current):
@@ -278,7 +278,7 @@ class SafeFetcher:
 
     async def _resolve(self, host: str, port: int) -> list[IPAddress]:
         try:
-            async with asyncio.timeout(self._settings.fetch_connect_timeout):
+            async with asyncio.timeout(self._settings.connect_timeout):
                 found = await self._resolver(host, port)
         except TimeoutError:
             raise FetchFailed(_MSG_TIMEOUT) from None
@@ -351,7 +351,7 @@ class SafeFetcher:
     ) -> FetchedDocument:
         status = response.status_code
         _check_status(status)
-        limit = self._settings.fetch_max_bytes
+        limit = self._settings.max_bytes
         too_large = TooLarge(f"The page is larger than the {_megabytes(limit)} download limit.")
         declared = response.headers.get("content-length", "")
         if declared.strip().isdigit() and int(declared) > limit:

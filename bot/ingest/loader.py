@@ -14,13 +14,13 @@ from concurrent.futures import Executor
 from pathlib import Path
 from typing import Protocol
 
-from bot.config import Settings
+from bot.domain.article import Article
 from bot.errors import BadInput, TooLarge
-from bot.ingest.article import Article
 from bot.ingest.extract import extract_document, extract_text
 from bot.ingest.fetch import SafeFetcher
 from bot.ingest.sniff import SNIFF_BYTES, sniff_type
 from bot.ingest.urls import normalize_url
+from bot.settings_groups import AnalysisSettings
 
 _SUFFIX_TYPES = {
     ".html": "text/html",
@@ -68,7 +68,7 @@ class ArticleStore(Protocol):
 class ArticleLoader:
     def __init__(
         self,
-        settings: Settings,
+        settings: AnalysisSettings,
         *,
         fetcher: SafeFetcher,
         store: ArticleStore | None = None,

@@ -11,8 +11,8 @@ from collections.abc import Callable
 
 from openai.types.completion_usage import CompletionUsage
 
+from bot.domain.usage import CallRecord, Usage
 from bot.llm.budget import TokenBudget
-from bot.llm.usage import CallRecord, Usage
 from bot.metrics import LLM_TOKENS
 
 log = logging.getLogger(__name__)

@@ -21,17 +21,18 @@ import httpx2
 import openai
 from pydantic import BaseModel
 
-from bot.config import Settings
+from bot.domain.usage import CallRecord, Usage
 from bot.errors import LLMInvalidOutput, LLMTruncated, LLMUnavailable
+from bot.fairness import FairLimiter
 from bot.llm.accounting import UsageRecorder
 from bot.llm.budget import TokenBudget
 from bot.llm.protocol import Renegotiate, Request, StructuredProtocol
 from bot.llm.retry import RetryPolicy, server_message, to_user_error
 from bot.llm.structured import InvalidReply, is_blank, parse_reply, partial_object
 from bot.llm.transport import RawReply, Rejection, Transport
-from bot.llm.usage import CallRecord, Usage
 from bot.metrics import LLM_LATENCY
 from bot.prompts import PromptLibrary, default_library
+from bot.settings_groups import LLMSettings
 
 log = logging.getLogger(__name__)
 
@@ -84,33 +85,31 @@ class LLMClient:
 
     def __init__(
         self,
-        settings: Settings,
+        settings: LLMSettings,
         *,
         usage_sink: Callable[[CallRecord], None] | None = None,
         prompts: PromptLibrary | None = None,
         http_client: httpx2.AsyncClient | None = None,
     ) -> None:
-        if not settings.llm_configured:
+        if not settings.configured:
             raise LLMUnavailable(
                 "No language model is configured (set LLM_API_KEY or LLM_BASE_URL)."
             )
         self.settings = settings
-        self.model = settings.llm_model
-        self.budget = TokenBudget(
-            settings.llm_model, settings.llm_context_window, settings.llm_output_reserve
-        )
+        self.model = settings.model
+        self.budget = TokenBudget(settings.model, settings.context_window, settings.output_reserve)
         self._prompts = prompts or default_library()
         self._usage = UsageRecorder(self.model, self.budget, usage_sink)
-        secret = settings.llm_api_key.get_secret_value() if settings.llm_api_key else ""
+        secret = settings.api_key.get_secret_value() if settings.api_key else ""
         self._secret = secret_pattern(secret)
-        base_url = settings.llm_base_url or OPENAI_BASE_URL
+        base_url = settings.base_url or OPENAI_BASE_URL
         self._host = httpx2.URL(base_url).host or "the configured address"
-        openai_host = uses_max_completion_tokens(settings.llm_base_url)
+        openai_host = uses_max_completion_tokens(settings.base_url)
         self._limit_param = "max_completion_tokens" if openai_host else "max_tokens"
-        self._semaphore: asyncio.Semaphore | None = None
+        self._semaphore: FairLimiter | None = None
         self._semaphore_loop: asyncio.AbstractEventLoop | None = None
         self._owns_http_client = http_client is None
-        timeout = settings.llm_timeout_seconds
+        timeout = settings.timeout_seconds
         self._transport = Transport(
             openai.AsyncOpenAI(
                 api_key=secret or PLACEHOLDER_API_KEY,
@@ -120,13 +119,13 @@ class LLMClient:
                 http_client=http_client,
             ),
             timeout=timeout,
-            retry=RetryPolicy(max_retries=settings.llm_max_retries),
+            retry=RetryPolicy(max_retries=settings.max_retries),
             slot=self._slot,
         )
         self._protocol = StructuredProtocol(
-            key=(base_url.rstrip("/"), settings.llm_model),
-            structured_mode=settings.llm_structured_mode,
-            system_role=settings.llm_system_role,
+            key=(base_url.rstrip("/"), settings.model),
+            structured_mode=settings.structured_mode,
+            system_role=settings.system_role,
             prompts=self._prompts,
             redact=self._redact,
             host=self._host,
@@ -271,12 +270,12 @@ class LLMClient:
         max_output_tokens: int | None,
     ) -> Request:
         """Request for the current traits, after checking the budget (raises BudgetExceeded)."""
-        limit = max_output_tokens or self.settings.llm_output_reserve
+        limit = max_output_tokens or self.settings.output_reserve
         request = self._protocol.build(schema, messages, task, limit, self._limit_param)
         self.budget.check(request.counted, limit)
         request.kwargs["model"] = self.model
-        if self.settings.llm_temperature is not None:
-            request.kwargs["temperature"] = self.settings.llm_temperature
+        if self.settings.temperature is not None:
+            request.kwargs["temperature"] = self.settings.temperature
         return request
 
     async def _complete_once(
@@ -380,11 +379,12 @@ class LLMClient:
 
     # --- concurrency, errors -----------------------------------------------------------------
 
-    def _slot(self) -> asyncio.Semaphore:
-        """The concurrency bound, created in (and re-created for) the running loop."""
+    def _slot(self) -> FairLimiter:
+        """The concurrency bound, created in (and re-created for) the running loop; waiting
+        calls are served round robin by requester (`bot/fairness.py`), not first come."""
         loop = asyncio.get_running_loop()
         if self._semaphore is None or self._semaphore_loop is not loop:
-            self._semaphore = asyncio.Semaphore(self.settings.llm_max_concurrency)
+            self._semaphore = FairLimiter(self.settings.max_concurrency)
             self._semaphore_loop = loop
         return self._semaphore
 
@@ -399,7 +399,7 @@ class LLMClient:
             model=self.model,
             host=self._host,
             attempts=attempts,
-            timeout=self.settings.llm_timeout_seconds,
+            timeout=self.settings.timeout_seconds,
             redact=self._redact,
             retry_after=retry_after,
         )

@@ -14,7 +14,7 @@ from datetime import timedelta
 from typing import Any
 
 from bot.config import Settings
-from bot.llm.usage import Usage
+from bot.domain.usage import Usage
 from bot.slack import messages
 from bot.slack.context import SlackContext
 from bot.slack.job_payloads import UNMETERED_KINDS, CommandPayload, SharePayload
@@ -45,11 +45,11 @@ def cost_of(usage: Usage, settings: Settings) -> float:
     ) / 1e6
 
 
-async def _usage(ctx: SlackContext, user: str, team: str | None) -> str:
+async def _usage(ctx: SlackContext, user: str, team: str) -> str:
     now = ctx.store.now()
     quota = ctx.settings.slack_user_quota_per_hour
     used = await ctx.store.count_requests(
-        user=user, since=now - timedelta(hours=1), exclude_kinds=UNMETERED_KINDS
+        team=team, user=user, since=now - timedelta(hours=1), exclude_kinds=UNMETERED_KINDS
     )
     month_start = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
     usage = await ctx.store.team_usage_since(team, month_start)
@@ -62,12 +62,14 @@ async def _usage(ctx: SlackContext, user: str, team: str | None) -> str:
     )
 
 
-async def _over_quota(ctx: SlackContext, user: str) -> str | None:
+async def _over_quota(ctx: SlackContext, user: str, team: str) -> str | None:
     quota = ctx.settings.slack_user_quota_per_hour
     if not quota:
         return None
     since = ctx.store.now() - timedelta(hours=1)
-    used = await ctx.store.count_requests(user=user, since=since, exclude_kinds=UNMETERED_KINDS)
+    used = await ctx.store.count_requests(
+        team=team, user=user, since=since, exclude_kinds=UNMETERED_KINDS
+    )
     return messages.QUOTA_REACHED.format(quota=quota) if used >= quota else None
 
 
@@ -75,14 +77,14 @@ async def take_command(ctx: SlackContext, body: dict[str, Any]) -> Taken:
     """`/articlebot` with its text: help, usage, a refusal, or a recorded summary job."""
     text = str(body.get("text") or "").strip()
     user, channel = str(body.get("user_id") or ""), str(body.get("channel_id") or "")
-    team = str(body.get("team_id") or "") or ctx.team_id
+    team = str(body.get("team_id") or "") or ctx.team_id or ""
     if not text:
         return Taken(messages.COMMAND_EMPTY)
     if text.lower() == "help":
         return Taken(messages.COMMAND_HELP)
     if text.lower() == "usage":
         return Taken(await _usage(ctx, user, team))
-    if refusal := await _over_quota(ctx, user):
+    if refusal := await _over_quota(ctx, user, team):
         return Taken(refusal)
     parsed = parse_message(text, min_pasted_words=ctx.settings.min_pasted_words)
     if not parsed.has_article:
@@ -117,7 +119,8 @@ async def take_share(ctx: SlackContext, body: dict[str, Any], command_job: int) 
         return Taken(messages.SHARE_GONE)
     if command.user != user or (team and command.team and team != command.team):
         return Taken(messages.SHARE_NOT_YOURS)
-    if await ctx.store.get_thread(command.channel, command.thread_ts) is None:
+    owner = command.team or ""
+    if await ctx.store.get_thread(command.channel, command.thread_ts, team=owner) is None:
         return Taken(messages.SHARE_GONE)
     payload = SharePayload(command_job=command.id, response_url=str(body.get("response_url") or ""))
     key = f"share:{command.id}"

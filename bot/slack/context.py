@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.config import Settings
 from bot.runtime import Runtime
+from bot.slack.oauth import WorkspaceClients
 from bot.store.store import Store
 
 
@@ -18,6 +20,8 @@ class SlackContext:
     bot_user_id: str
     bot_id: str | None
     team_id: str | None
+    # Set in OAuth mode: each workspace's client comes from its installation.
+    workspaces: WorkspaceClients | None = None
 
     @property
     def settings(self) -> Settings:
@@ -26,3 +30,19 @@ class SlackContext:
     @property
     def store(self) -> Store:
         return self.runtime.store
+
+    async def for_team(self, team: str | None) -> SlackContext | None:
+        """This context as seen from one workspace (its client and bot user); None when the
+        workspace has no installation. With one SLACK_BOT_TOKEN, the context itself."""
+        if self.workspaces is None:
+            return self
+        found = await self.workspaces.find(team)
+        if found is None:
+            return None
+        return dataclasses.replace(
+            self,
+            client=found.client,
+            bot_user_id=found.bot_user_id,
+            bot_id=found.bot_id,
+            team_id=found.team,
+        )

@@ -85,7 +85,9 @@ def incoming_from(
     return Incoming(
         event_type=event["type"],
         event_id=_str_or_none(body.get("event_id")),
-        team=event.get("team") or body.get("team_id"),
+        # The workspace that installed the bot owns the data, not the sender's (in a shared
+        # channel `event.team` is the sender's workspace).
+        team=body.get("team_id") or event.get("team"),
         channel=channel,
         channel_type=event.get("channel_type") or ("im" if channel.startswith("D") else "channel"),
         user=user,

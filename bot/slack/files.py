@@ -9,9 +9,9 @@ from __future__ import annotations
 from pathlib import PurePath
 from typing import Any
 
+from bot.domain.article import Article
 from bot.errors import BadInput, TooLarge
-from bot.ingest.article import Article
-from bot.ingest.loader import READABLE_SUFFIXES
+from bot.ingest.loader import READABLE_SUFFIXES, ArticleLoader
 from bot.slack import messages
 from bot.slack.context import SlackContext
 
@@ -23,7 +23,7 @@ def is_readable(file: dict[str, Any]) -> bool:
     return suffix in READABLE_SUFFIXES or file.get("filetype") in READABLE_FILETYPES
 
 
-async def load_file(ctx: SlackContext, file: dict[str, Any]) -> Article:
+async def load_file(ctx: SlackContext, file: dict[str, Any], loader: ArticleLoader) -> Article:
     name = str(file.get("name") or file.get("title") or "the file")
     if not is_readable(file):
         raise BadInput(messages.UNSUPPORTED_FILE.format(name=name), paste_hint=True)
@@ -33,12 +33,12 @@ async def load_file(ctx: SlackContext, file: dict[str, Any]) -> Article:
     url = file.get("url_private_download")
     if not url:
         raise BadInput(messages.FILE_DOWNLOAD_FAILED.format(name=name, reason="no download link"))
-    token = ctx.settings.slack_bot_token
-    headers = {"Authorization": f"Bearer {token.get_secret_value()}"} if token else {}
+    token = ctx.client.token  # the workspace's own token (its installation, or SLACK_BOT_TOKEN)
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
     doc = await ctx.runtime.fetcher.fetch(url, headers=headers)
     if doc.content_type == "text/html" and not name.lower().endswith((".html", ".htm")):
         # Slack answers an unauthorised download with its sign-in page, not an error.
         raise BadInput(messages.FILE_DOWNLOAD_FAILED.format(name=name, reason="access denied"))
-    return await ctx.runtime.loader.load_bytes(
+    return await loader.load_bytes(
         doc.body, name=name, content_type=file.get("mimetype") or doc.content_type
     )

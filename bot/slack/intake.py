@@ -31,18 +31,24 @@ log = logging.getLogger(__name__)
 Decision = AnyPayload
 
 
+def team_of_incoming(ctx: SlackContext, inc: Incoming) -> str:
+    """The workspace a message belongs to (the bot's own for events that do not say)."""
+    return inc.team or ctx.team_id or ""
+
+
 async def decide(ctx: SlackContext, inc: Incoming) -> Decision | None:
     """What the bot should do with a message; None means stay silent.
 
     A message in an assistant-pane thread gets the same decisions (marked `pane`, so progress
     shows as the pane's status), plus "summarise the last article shared in this channel".
     """
+    team = team_of_incoming(ctx, inc)
     pane = bool(inc.is_dm and inc.thread_ts) and (
-        await ctx.store.pane_thread(inc.channel, inc.reply_thread) is not None
+        await ctx.store.pane_thread(inc.channel, inc.reply_thread, team=team) is not None
     )
     if pane and asks_for_channel_article(inc.text):
         return ChannelArticlePayload(text=inc.text, pane=True)
-    decision = await _decide(ctx, inc)
+    decision = await _decide(ctx, inc, team)
     if decision is not None and pane:
         return decision.model_copy(update={"pane": True})
     return decision
@@ -59,9 +65,10 @@ def asks_for_channel_article(text: str) -> bool:
     return not parsed.has_article and bool(_CHANNEL_ARTICLE.search(parsed.note))
 
 
-async def _decide(ctx: SlackContext, inc: Incoming) -> Decision | None:
+async def _decide(ctx: SlackContext, inc: Incoming, team: str) -> Decision | None:
+    """What the bot should do with a message in workspace `team`; None means stay silent."""
     owned = (
-        await ctx.store.get_thread(inc.channel, inc.reply_thread) is not None
+        await ctx.store.get_thread(inc.channel, inc.reply_thread, team=team) is not None
         if inc.thread_ts
         else False
     )
@@ -77,7 +84,7 @@ async def _decide(ctx: SlackContext, inc: Incoming) -> Decision | None:
     if quota:
         since = ctx.store.now() - timedelta(hours=1)
         used = await ctx.store.count_requests(
-            user=inc.user, since=since, exclude_kinds=UNMETERED_KINDS
+            team=team, user=inc.user, since=since, exclude_kinds=UNMETERED_KINDS
         )
         if used >= quota:
             limit = messages.QUOTA_REACHED.format(quota=quota)
@@ -89,7 +96,7 @@ async def _decide(ctx: SlackContext, inc: Incoming) -> Decision | None:
     if owned and parsed.note:
         return AnswerPayload(text=inc.text, question=parsed.note)
     if inc.is_dm and parsed.note:
-        latest = await _dm_question(ctx, inc, parsed.note)
+        latest = await _dm_question(ctx, inc, team, parsed.note)
         if latest is not None:
             return latest
     return NoticePayload(text=inc.text, message=_help(inc, owned=owned))
@@ -102,10 +109,12 @@ def _help(inc: Incoming, *, owned: bool) -> str:
     return messages.HELP_DM if inc.is_dm else messages.HELP
 
 
-async def _dm_question(ctx: SlackContext, inc: Incoming, question: str) -> AnswerPayload | None:
+async def _dm_question(
+    ctx: SlackContext, inc: Incoming, team: str, question: str
+) -> AnswerPayload | None:
     """A DM is one conversation: a question outside an article's thread is about the DM's
     latest article. None when the DM has none yet."""
-    threads = await ctx.store.latest_threads(inc.channel)
+    threads = await ctx.store.latest_threads(inc.channel, team=team)
     if not threads:
         return None
     articles = len({t.content_hash for t in threads})
@@ -128,7 +137,7 @@ async def record(ctx: SlackContext, inc: Incoming) -> Job | None:
         ts=inc.ts,
         kind=decision.kind,
         payload=decision.model_dump(mode="json"),
-        team=inc.team or ctx.team_id,
+        team=team_of_incoming(ctx, inc),
         user=inc.user,
         thread_ts=inc.reply_thread,
     )

@@ -1,7 +1,9 @@
 """Runs recorded jobs in the background, under a lease, and resumes unfinished ones at start.
 
-A job is claimed with a lease that is renewed while it runs; if the process dies, the lease
-runs out and the next start (or another replica) picks the job up again. Jobs older than
+A job is claimed with a lease that is renewed while it runs, by a worker that holds a liveness
+lock while its process lives (`bot/store/presence.py`). If the process dies, the next start
+(or another replica's sweeper, every second) sees the lock gone and takes the job over at once;
+the lease running out is the fallback where liveness cannot be known. Jobs older than
 SLACK_JOB_MAX_AGE_SECONDS get an apology instead: an answer an hour late is worse than a clear
 "please ask again".
 
@@ -14,6 +16,7 @@ in, or a token Slack rejects, stops the job without a word in Slack (there is no
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
 import os
 import socket
@@ -22,6 +25,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from bot.errors import PASTE_HINT, ArticlebotError, BadInput
+from bot.fairness import requester
 from bot.metrics import JOB_REQUEUES
 from bot.slack import messages
 from bot.slack.context import SlackContext
@@ -48,6 +52,10 @@ class Outcome:
     fault: str = ""
 
 
+# How often to look for jobs whose worker died: a dead replica's jobs wait at most this long.
+SWEEP_INTERVAL_S = 1.0
+
+
 class JobRunner:
     def __init__(self, ctx: SlackContext, flows: dict[str, Flow]) -> None:
         self.ctx = ctx
@@ -55,8 +63,10 @@ class JobRunner:
         self.worker = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.lease_s = ctx.settings.slack_job_lease_seconds
         self._tasks: set[asyncio.Task[None]] = set()
+        self._team_of: dict[asyncio.Task[None], str | None] = {}  # whose job each task runs
         # Requeued jobs waiting out their backoff here (the store has them too: pending).
         self._timers: set[asyncio.Task[None]] = set()
+        self._active: set[int] = set()  # ids of the jobs submitted here and not yet done
         self._sweeper: asyncio.Task[None] | None = None
 
     @property
@@ -65,19 +75,47 @@ class JobRunner:
         return bool(self._tasks or self._timers)
 
     def submit(self, job: Job) -> None:
-        """Run the job in the background; the caller (a listener) returns at once."""
-        task = asyncio.create_task(self.run(job), name=f"job-{job.id}")
+        """Run the job in the background; the caller (a listener) returns at once.
+
+        The task runs with the requester (user, channel) in its context, so that the LLM
+        calls it makes are scheduled fairly against other users' (`bot/fairness.py`).
+        """
+        if job.id in self._active:
+            return
+        context = contextvars.copy_context()
+        context.run(requester.set, (job.user or "", job.channel))
+        task = asyncio.create_task(self.run(job), name=f"job-{job.id}", context=context)
         self._tasks.add(task)
+        self._active.add(job.id)
+        self._team_of[task] = job.team
         task.add_done_callback(self._tasks.discard)
+        task.add_done_callback(lambda _: self._active.discard(job.id))
+        task.add_done_callback(lambda done: self._team_of.pop(done, None))
+
+    async def stop_team(self, team: str, timeout: float = 5.0) -> int:
+        """Cancel this process's running jobs of a workspace that left, and wait for them, so
+        none writes again after its data is deleted; returns how many were stopped. (Jobs in
+        other replicas stop at their next Slack call: the workspace's token is dead.)"""
+        doomed = {task for task, owner in self._team_of.items() if owner == team}
+        for task in doomed:
+            task.cancel()
+        if doomed:
+            await asyncio.wait(doomed, timeout=timeout)
+        return len(doomed)
 
     async def run(self, job: Job) -> None:
+        ctx = await self.ctx.for_team(job.team)  # the job's workspace: its client and token
+        if ctx is None:
+            log.warning("job %s dropped: workspace %s has no installation", job.id, job.team)
+            await self.ctx.store.finish_job(job.id, status="failed", note="no installation")
+            return
         claimed = await self.ctx.store.claim_job(job.id, worker=self.worker, lease_s=self.lease_s)
         if claimed is None:
             return  # another worker has it, or it is already finished
         renewer = asyncio.create_task(self._renew(claimed))
-        reply = reply_for(self.ctx, claimed)
+        reply = reply_for(ctx, claimed)
         try:
-            outcome = await self._run_flow(claimed, reply)
+            outcome = await self._run_flow(ctx, claimed, reply)
         except asyncio.CancelledError:
             # Shutting down mid-job: hand it back so the next start resumes it at once.
             await asyncio.shield(self.ctx.store.release_job(claimed.id, worker=self.worker))
@@ -108,11 +146,11 @@ class JobRunner:
         await asyncio.sleep(delay_s)
         self.submit(job)
 
-    async def _run_flow(self, job: Job, reply: ThreadReply) -> Outcome:
+    async def _run_flow(self, ctx: SlackContext, job: Job, reply: ThreadReply) -> Outcome:
         """Run the job's flow; every failure ends with a short message in the thread, except
         Slack faults, which are retried later or stop quietly (see `_slack_outcome`)."""
         try:
-            await self.flows[job.kind](self.ctx, job, reply)
+            await self.flows[job.kind](ctx, job, reply)
         except BadInput as exc:
             hint = None if exc.paste_hint else PASTE_HINT  # the message may say it already
             message = error_message(exc.user_message, hint=hint)
@@ -151,8 +189,9 @@ class JobRunner:
         note = f"slack {fault.fault}: {fault.error}"
         if fault.fault == "auth":
             log.error(
-                "Slack rejected the bot token (%s): job %s stopped. An operator must fix "
-                "SLACK_BOT_TOKEN (reinstall the app or issue a new token).",
+                "Slack rejected the bot token of workspace %s (%s): job %s stopped. An operator "
+                "must fix SLACK_BOT_TOKEN, or the workspace must reinstall the app.",
+                job.team,
                 fault.error,
                 job.id,
             )
@@ -190,14 +229,17 @@ class JobRunner:
         max_age = self.ctx.settings.slack_job_max_age_seconds
         now = self.ctx.store.now()
         resumed = 0
-        for job in await self.ctx.store.unfinished_jobs():
+        for job in await self.ctx.store.unfinished_jobs(exclude=set(self._active)):
+            if job.id in self._active:
+                continue  # submitted here while we were looking
             if (now - job.created_at).total_seconds() > max_age:
                 claimed = await self.ctx.store.claim_job(
                     job.id, worker=self.worker, lease_s=self.lease_s
                 )
-                if claimed is not None:
+                ctx = await self.ctx.for_team(job.team)
+                if claimed is not None and ctx is not None:
                     await self._tell(
-                        reply_for(self.ctx, claimed), error_message(messages.RESTART_APOLOGY)
+                        reply_for(ctx, claimed), error_message(messages.RESTART_APOLOGY)
                     )
                     await self.ctx.store.finish_job(job.id, status="expired", note="too old")
                 continue
@@ -207,22 +249,28 @@ class JobRunner:
             log.info("resumed %d unfinished job(s)", resumed)
         return resumed
 
-    def start_sweeping(self) -> None:
-        """Resume now, then keep looking for jobs whose worker died (leases that ran out)."""
+    async def start(self) -> None:
+        """Take this worker's liveness lock (before claiming anything), then resume unfinished
+        jobs now and keep looking for jobs whose worker died."""
+        self.worker = await self.ctx.store.register_worker(self.worker)
         self._sweeper = asyncio.create_task(self._sweep(), name="job-sweeper")
 
     async def _sweep(self) -> None:
         while True:
             try:
+                await self.ctx.store.refresh_worker()
                 await self.resume()
             except Exception:
                 log.exception("resuming unfinished jobs failed; will retry")
-            await asyncio.sleep(self.lease_s / 2)
+            await asyncio.sleep(min(SWEEP_INTERVAL_S, self.lease_s / 2))
 
     async def stop(self, timeout: float) -> None:
         """Graceful shutdown: stop sweeping, let running jobs finish, hand back the rest."""
         if self._sweeper is not None:
             self._sweeper.cancel()
+            # Wait for it: a query cut off mid-flight must not outlive the store it used.
+            await asyncio.gather(self._sweeper, return_exceptions=True)
+            self._sweeper = None
         for timer in self._timers:
             timer.cancel()  # the jobs stay pending in the store: whoever runs next takes them
         if self._tasks:

@@ -12,7 +12,7 @@ import html
 import re
 from dataclasses import dataclass, field
 
-from bot.ingest.article import count_words
+from bot.domain.article import count_words
 
 # <...> Slack tokens: links, mentions, channels, broadcasts, user groups.
 _SLACK_TOKEN = re.compile(r"<([^<>\s|]+)(?:\|([^<>]*))?>")

@@ -31,7 +31,7 @@ async def save_context(ctx: SlackContext, body: dict[str, Any]) -> tuple[str, st
     await ctx.store.save_pane_context(
         channel,
         thread_ts,
-        team=body.get("team_id") or ctx.team_id,
+        team=body.get("team_id") or ctx.team_id or "",
         user=user if isinstance(user, str) else None,
         context_channel=_context_channel(thread),
     )
@@ -53,7 +53,7 @@ async def record_pane_start(ctx: SlackContext, body: dict[str, Any]) -> Job | No
         ts=thread_ts,
         kind=payload.kind,
         payload=payload.model_dump(mode="json"),
-        team=body.get("team_id") or ctx.team_id,
+        team=body.get("team_id") or ctx.team_id or "",
         user=user if isinstance(user, str) else None,
         thread_ts=thread_ts,
     )

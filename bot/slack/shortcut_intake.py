@@ -26,7 +26,7 @@ async def take_shortcut(ctx: SlackContext, body: dict[str, Any]) -> Taken:
     message = body.get("message") or {}
     channel = _str((body.get("channel") or {}).get("id"))
     user = _str((body.get("user") or {}).get("id"))
-    team = _str((body.get("team") or {}).get("id")) or ctx.team_id
+    team = _str((body.get("team") or {}).get("id")) or ctx.team_id or ""
     ts = _str(message.get("ts")) or _str(body.get("message_ts"))
     if not (channel and user and ts):
         return Taken(messages.SHORTCUT_NOTHING)
@@ -39,12 +39,16 @@ async def take_shortcut(ctx: SlackContext, body: dict[str, Any]) -> Taken:
     since = ctx.store.now() - timedelta(hours=1)
     if (
         quota
-        and await ctx.store.count_requests(user=user, since=since, exclude_kinds=UNMETERED_KINDS)
+        and await ctx.store.count_requests(
+            team=team, user=user, since=since, exclude_kinds=UNMETERED_KINDS
+        )
         >= quota
     ):
         return Taken(messages.QUOTA_REACHED.format(quota=quota))
     thread_ts = _str(message.get("thread_ts")) or ts
-    owned = thread_ts != ts and await ctx.store.get_thread(channel, thread_ts) is not None
+    owned = (
+        thread_ts != ts and await ctx.store.get_thread(channel, thread_ts, team=team) is not None
+    )
     payload = SummaryPayload(
         text=text, files=files, switch=owned, **SummaryPayload.parsed_fields(parsed)
     )

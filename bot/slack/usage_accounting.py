@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.llm.usage import CallRecord, Usage
+from bot.domain.usage import CallRecord, Usage
 from bot.slack.context import SlackContext
 from bot.store.records import Job
 

@@ -209,12 +209,15 @@ def backoff_delay(base: float, attempt: int, retry_after: float | None = None) -
     return delay + random.uniform(0, base)
 
 
-def web_client(settings: Settings) -> AsyncWebClient:
-    """Slack Web API client whose calls retry transient faults (`SLACK_MAX_RETRIES` times)."""
-    if settings.slack_bot_token is None:
-        raise SlackConfigError("SLACK_BOT_TOKEN is not set.")
+def web_client(settings: Settings, *, token: str | None = None) -> AsyncWebClient:
+    """Slack Web API client whose calls retry transient faults (`SLACK_MAX_RETRIES` times);
+    with SLACK_BOT_TOKEN, or `token` (a workspace's installation)."""
+    if token is None:
+        if settings.slack_bot_token is None:
+            raise SlackConfigError("SLACK_BOT_TOKEN is not set.")
+        token = settings.slack_bot_token.get_secret_value()
     return AsyncWebClient(
-        token=settings.slack_bot_token.get_secret_value(),
+        token=token,
         base_url=settings.slack_api_url,
         retry_handlers=[
             TransientErrorRetryHandler(

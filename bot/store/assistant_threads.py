@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from bot.store import tables
 from bot.store.base import StoreBase
@@ -55,8 +55,13 @@ class AssistantThreads(StoreBase):
         async with self._write(urgent=True) as conn:
             await conn.execute(upsert)
 
-    async def pane_thread(self, channel: str, thread_ts: str) -> PaneThread | None:
-        query = select(_a).where(_a.c.channel == channel, _a.c.thread_ts == thread_ts)
+    async def pane_thread(self, channel: str, thread_ts: str, *, team: str) -> PaneThread | None:
+        """The pane thread of workspace `team` (another workspace's is never found)."""
+        query = select(_a).where(
+            func.coalesce(_a.c.team, "") == team,
+            _a.c.channel == channel,
+            _a.c.thread_ts == thread_ts,
+        )
         async with self._engine.connect() as conn:
             row = (await conn.execute(query)).mappings().first()
         if row is None:

@@ -11,13 +11,19 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from bot.ingest.article import Article
+from bot.domain.article import Article
 from bot.store import tables
 from bot.store.base import StoreBase
 
 
 def key_hash(key: str) -> str:
     return hashlib.sha256(key.encode("utf-8")).hexdigest()
+
+
+def team_result_prefix(team: str) -> str:
+    """How a workspace's results are keyed: its own namespace in the result cache, so a
+    summary made for one workspace is never served to another and goes with its data."""
+    return f"team={team}|"
 
 
 class ArticleCache(StoreBase):

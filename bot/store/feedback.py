@@ -12,7 +12,7 @@ from typing import Literal
 
 from sqlalchemy import func, select
 
-from bot.llm.usage import Usage
+from bot.domain.usage import Usage
 from bot.store import tables
 from bot.store.base import StoreBase
 

@@ -3,22 +3,27 @@
 Slack retries deliveries and sends one message as both `app_mention` and `message`; the
 unique keys on `seen_events` (event id, and channel + ts) decide, inside the transaction that
 creates the job, whether a delivery is new, so exactly one delivery creates a job even when
-several processes race. A worker claims a job with a lease;
-if it dies, the lease runs out and another worker (or the restarted bot) can claim it again.
+several processes race. A worker claims a job with a lease and holds a liveness lock
+(`presence.py`) while it lives: when that lock is gone, the worker is dead and its jobs are
+taken over at once; while it is held, they are never taken. Where liveness cannot be known,
+the lease running out decides.
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, delete, or_, select, update
+from sqlalchemy import delete, func, or_, select, true, update
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.sql.elements import ColumnElement
 
+from bot.metrics import LEASE_TAKEOVERS, REQUESTS
 from bot.store import tables
 from bot.store.base import Coalescer, StoreBase
+from bot.store.presence import Liveness, presence_for
 from bot.store.records import FinalStatus, Job
 
 _j = tables.jobs
@@ -53,6 +58,7 @@ class _Request:
 
 @dataclass(frozen=True)
 class _CountQuery:
+    team: str | None
     user: str
     since: datetime
     exclude_kinds: tuple[str, ...]
@@ -64,6 +70,23 @@ class SlackIntake(StoreBase):
         # Both run on the ack path of every Slack event: grouped under bursts.
         self._record = Coalescer(self._insert_requests)
         self._count = Coalescer(self._count_requests)
+        self._presence = presence_for(self._engine)
+
+    async def register_worker(self, name: str) -> str:
+        """Hold a liveness lock until `close()`; returns the worker id to claim jobs with
+        (`name` and a suffix saying which kind of lock it holds)."""
+        for attempt in range(10):
+            worker = await self._presence.register(name if attempt == 0 else f"{name}.{attempt}")
+            if worker is not None:
+                return worker
+        raise RuntimeError("could not take a worker liveness lock (ten keys taken)")
+
+    async def refresh_worker(self) -> None:
+        """Check that this process still holds its liveness locks; retake lost ones."""
+        await self._presence.refresh()
+
+    async def close_presence(self) -> None:
+        await self._presence.close()
 
     async def record_request(
         self,
@@ -135,36 +158,75 @@ class SlackIntake(StoreBase):
             row = (await conn.execute(select(_j).where(_j.c.id == job_id))).mappings().first()
         return None if row is None else _job(row)
 
-    def _claimable(self, now: datetime) -> ColumnElement[bool]:
-        return or_(
-            # A pending job's lease_until, if set, holds it back until then (requeue_job).
-            and_(
-                _j.c.status == "pending", or_(_j.c.lease_until.is_(None), _j.c.lease_until <= now)
-            ),
-            and_(_j.c.status == "running", _j.c.lease_until < now),
-        )
+    @staticmethod
+    def _due(now: datetime) -> ColumnElement[bool]:
+        """A pending job's lease_until, if set, holds it back until then (requeue_job)."""
+        return or_(_j.c.lease_until.is_(None), _j.c.lease_until <= now)
 
     async def claim_job(self, job_id: int, *, worker: str, lease_s: float) -> Job | None:
-        """Take the job for `lease_s` seconds if it is pending or its lease ran out; else None.
+        """Take the job for `lease_s` seconds if it is pending, or running for a worker that is
+        dead (or, when liveness is unknown, whose lease ran out); else None.
 
-        A single conditional UPDATE, so two workers can never both win.
+        Conditional UPDATEs (on the status, and on the previous owner when taking over), so two
+        workers can never both win.
         """
         now = self._now()
+        claim = dict(
+            status="running",
+            worker=worker,
+            lease_until=now + timedelta(seconds=lease_s),
+            attempts=_j.c.attempts + 1,
+        )
         async with self._write() as conn:
             claimed = await conn.execute(
                 update(_j)
-                .where(_j.c.id == job_id, self._claimable(now))
-                .values(
-                    status="running",
-                    worker=worker,
-                    lease_until=now + timedelta(seconds=lease_s),
-                    attempts=_j.c.attempts + 1,
-                )
+                .where(_j.c.id == job_id, _j.c.status == "pending", self._due(now))
+                .values(**claim)
             )
-            if claimed.rowcount != 1:
-                return None
-            row = (await conn.execute(select(_j).where(_j.c.id == job_id))).mappings().one()
-        return _job(row)
+        if claimed.rowcount == 1:
+            return await self.get_job(job_id)
+        current = await self.get_job(job_id)
+        if current is None or current.status != "running" or current.worker == worker:
+            return None
+        owner = current.worker or ""
+        liveness = (await self._liveness([owner]))[owner]
+        reason = self._takeover_reason(liveness, current.lease_until, now)
+        if reason is None:
+            return None
+        async with self._write() as conn:
+            claimed = await conn.execute(
+                update(_j)
+                .where(
+                    _j.c.id == job_id,
+                    _j.c.status == "running",
+                    _j.c.worker == current.worker,
+                    _j.c.lease_until < now if reason == "lease_expired" else true(),
+                )
+                .values(**claim)
+            )
+        if claimed.rowcount != 1:
+            return None
+        LEASE_TAKEOVERS.labels(reason=reason).inc()
+        if reason == "dead_owner":
+            await self._presence.forget(owner)
+        return await self.get_job(job_id)
+
+    @staticmethod
+    def _takeover_reason(
+        owner: Liveness, lease_until: datetime | None, now: datetime
+    ) -> str | None:
+        """Why a running job may be taken from its owner, or None if it may not."""
+        if owner == "dead":
+            return "dead_owner"
+        if owner == "unknown" and lease_until is not None and lease_until < now:
+            return "lease_expired"
+        return None
+
+    async def _liveness(self, workers: list[str]) -> dict[str, Liveness]:
+        try:
+            return await self._presence.check(workers)
+        except Exception:  # the lock check failing must not make anyone look dead
+            return {worker: "unknown" for worker in workers}
 
     async def extend_lease(self, job_id: int, *, worker: str, lease_s: float) -> bool:
         """Keep a long job's lease alive; False if the job is no longer ours."""
@@ -190,7 +252,7 @@ class SlackIntake(StoreBase):
         """Put a running job back on the queue, to be claimed again after `delay_s` seconds
         (a transient fault outlasted its retries; the job is retried later, not failed).
 
-        No new column: on a pending job, `lease_until` means "not before" (see `_claimable`).
+        No new column: on a pending job, `lease_until` means "not before" (see `_due`).
         """
         async with self._write() as conn:
             await conn.execute(
@@ -214,29 +276,78 @@ class SlackIntake(StoreBase):
         if status not in ("done", "failed", "expired"):
             raise ValueError(f"not a final job status: {status!r}")
         async with self._write() as conn:
-            await conn.execute(
+            finished = await conn.execute(
                 update(_j)
                 .where(_j.c.id == job_id, _j.c.status.in_(("pending", "running")))
                 .values(status=status, note=note, lease_until=None, finished_at=self._now())
+                .returning(_j.c.kind)
             )
+            kind = finished.scalar()
+        if kind is not None:  # counted once per job, by the process that finished it
+            REQUESTS.labels(kind=kind, outcome=status).inc()
 
-    async def unfinished_jobs(self) -> list[Job]:
-        """Jobs to (re)start: pending, or running with an expired lease; oldest first."""
-        query = select(_j).where(self._claimable(self._now())).order_by(_j.c.created_at, _j.c.id)
+    async def unfinished_jobs(self, *, exclude: Collection[int] = ()) -> list[Job]:
+        """Jobs to (re)start, oldest first: pending, or running for a dead worker (or, when
+        liveness is unknown, with an expired lease). `exclude`: ids the caller already runs.
+
+        Swept every second, so it first reads only what decides (no payloads), and loads the
+        full jobs only for those it returns.
+        """
+        light = (
+            select(_j.c.id, _j.c.status, _j.c.worker, _j.c.lease_until)
+            .where(_j.c.status.in_(("pending", "running")))
+            .order_by(_j.c.created_at, _j.c.id)
+        )
         async with self._engine.connect() as conn:
-            rows = (await conn.execute(query)).mappings().all()
-        return [_job(r) for r in rows]
+            rows = [row for row in (await conn.execute(light)).all() if row.id not in exclude]
+        owners = sorted({row.worker or "" for row in rows if row.status == "running"})
+        liveness = await self._liveness(owners) if owners else {}
+        now = self._now()
+        wanted = [
+            row.id
+            for row in rows
+            if (
+                row.lease_until is None or row.lease_until <= now  # pending: due (requeue_job)
+                if row.status == "pending"
+                else self._takeover_reason(liveness[row.worker or ""], row.lease_until, now)
+            )
+        ]
+        if not wanted:
+            return []
+        query = select(_j).where(_j.c.id.in_(wanted)).order_by(_j.c.created_at, _j.c.id)
+        async with self._engine.connect() as conn:
+            found = (await conn.execute(query)).mappings().all()
+        return [_job(r) for r in found if r["status"] in ("pending", "running")]
+
+    async def queue_stats(self) -> tuple[int, datetime | None]:
+        """(jobs accepted and not finished, creation time of the oldest), for metrics."""
+        query = select(func.count(), func.min(_j.c.created_at)).where(
+            _j.c.status.in_(("pending", "running"))
+        )
+        async with self._engine.connect() as conn:
+            count, oldest = (await conn.execute(query)).one()
+        if isinstance(oldest, str):  # SQLite: an aggregate loses the column's type
+            oldest = datetime.fromisoformat(oldest)
+        if oldest is not None and oldest.tzinfo is None:
+            oldest = oldest.replace(tzinfo=UTC)
+        return int(count), oldest
 
     async def count_requests(
-        self, *, user: str, since: datetime, exclude_kinds: tuple[str, ...] = ()
+        self,
+        *,
+        team: str | None,
+        user: str,
+        since: datetime,
+        exclude_kinds: tuple[str, ...] = (),
     ) -> int:
-        """Requests accepted from `user` at or after `since` (for the per-user quota);
-        `exclude_kinds` leaves out jobs that cost nothing, such as refusals."""
-        return await self._count(_CountQuery(user, since, tuple(exclude_kinds)))
+        """Requests accepted from `user` of workspace `team` at or after `since` (for the
+        per-user quota: each workspace's quota is its own); `exclude_kinds` leaves out jobs
+        that cost nothing, such as refusals."""
+        return await self._count(_CountQuery(team, user, since, tuple(exclude_kinds)))
 
     async def _count_requests(self, batch: list[_CountQuery]) -> list[int]:
         """One query for a batch of quota checks; each is then counted with its own window."""
-        query = select(_j.c.user, _j.c.kind, _j.c.created_at).where(
+        query = select(_j.c.team, _j.c.user, _j.c.kind, _j.c.created_at).where(
             _j.c.user.in_({q.user for q in batch}),
             _j.c.created_at >= min(q.since for q in batch),
         )
@@ -247,6 +358,7 @@ class SlackIntake(StoreBase):
                 1
                 for row in rows
                 if row.user == q.user
+                and row.team == q.team
                 and row.created_at >= q.since
                 and row.kind not in q.exclude_kinds
             )

@@ -58,12 +58,48 @@ def create_table(table_name: str) -> Callable[[Connection], None]:
     return apply
 
 
+def _team_of_thread(alias: str) -> str:
+    """SQL: the workspace of a thread recorded before v4, from the jobs that thread had."""
+    return (
+        "COALESCE((SELECT j.team FROM jobs j WHERE j.channel = "
+        f"{alias}.channel AND j.thread_ts = {alias}.thread_ts AND j.team IS NOT NULL "
+        "ORDER BY j.id LIMIT 1), '')"
+    )
+
+
+def scope_by_team(conn: Connection) -> None:
+    """v4: threads keyed by (team, channel, thread_ts); turns carry their team; pasted texts
+    get their own team-scoped table. Rows from before take their team from their thread's jobs
+    (a single-workspace install gets its one team back)."""
+    create_all(conn)  # team_articles
+    existing = {c["name"] for c in inspect(conn).get_columns("threads")}
+    if "team" not in existing:
+        # The primary key changes: rebuild (SQLite cannot alter a key). PostgreSQL keeps the
+        # old key's index name with the renamed table, so it is renamed out of the way first.
+        conn.exec_driver_sql("ALTER TABLE threads RENAME TO threads_before_v4")
+        if conn.dialect.name == "postgresql":
+            conn.exec_driver_sql("ALTER INDEX threads_pkey RENAME TO threads_before_v4_pkey")
+        tables.threads.create(conn)
+        conn.exec_driver_sql(
+            "INSERT INTO threads (team, channel, thread_ts, content_hash, summary_ts, "
+            f"created_at, updated_at) SELECT {_team_of_thread('o')}, o.channel, o.thread_ts, "
+            "o.content_hash, o.summary_ts, o.created_at, o.updated_at FROM threads_before_v4 o"
+        )
+        conn.exec_driver_sql("DROP TABLE threads_before_v4")
+    add_column("turns", "team")(conn)
+    conn.exec_driver_sql(f"UPDATE turns SET team = {_team_of_thread('turns')} WHERE team = ''")
+    for table in (tables.turns, tables.jobs):
+        for index in table.indexes:
+            index.create(conn, checkfirst=True)
+
+
 STEPS: tuple[Step, ...] = (
     Step(1, "initial schema", create_all),
     Step(2, "jobs.note: why a job failed or expired", add_column("jobs", "note")),
     Step(3, "jobs.reply_ts: the reply a resumed job must edit", add_column("jobs", "reply_ts")),
-    Step(4, "feedback: 👍/👎 on bot replies", create_table("feedback")),
-    Step(5, "assistant_threads: the pane's channel context", create_table("assistant_threads")),
+    Step(4, "workspace isolation: threads, turns, pasted texts by team", scope_by_team),
+    Step(5, "feedback: 👍/👎 on bot replies", create_table("feedback")),
+    Step(6, "assistant_threads: the pane's channel context", create_table("assistant_threads")),
 )
 
 LATEST_VERSION = STEPS[-1].version

@@ -6,7 +6,7 @@ about the DM's latest article, so the flows need the channel's threads, newest f
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.engine import RowMapping
 
 from bot.store import tables
@@ -18,6 +18,7 @@ _t = tables.threads
 
 def _state(row: RowMapping) -> ThreadState:
     return ThreadState(
+        team=row["team"],
         channel=row["channel"],
         thread_ts=row["thread_ts"],
         content_hash=row["content_hash"],
@@ -28,11 +29,13 @@ def _state(row: RowMapping) -> ThreadState:
 
 
 class RecentArticles(StoreBase):
-    async def latest_threads(self, channel: str, *, limit: int = 20) -> list[ThreadState]:
-        """The channel's threads that follow an article, most recently updated first."""
+    async def latest_threads(
+        self, channel: str, *, team: str, limit: int = 20
+    ) -> list[ThreadState]:
+        """The workspace channel's threads that follow an article, most recently updated first."""
         query = (
             select(_t)
-            .where(_t.c.channel == channel)
+            .where(_t.c.team == team, _t.c.channel == channel)
             .order_by(_t.c.updated_at.desc(), _t.c.thread_ts.desc())
             .limit(max(limit, 0))
         )
@@ -41,21 +44,28 @@ class RecentArticles(StoreBase):
         return [_state(row) for row in rows]
 
     async def user_recent_threads(
-        self, user: str, *, team: str | None = None, limit: int = 10
+        self, user: str, *, team: str, limit: int = 10
     ) -> list[ThreadState]:
-        """Threads about an article a person asked for (a mention, DM, shortcut or share),
-        most recently active first: the App Home's "your recent articles"."""
+        """Threads of workspace `team` about an article a person asked for (a mention, DM,
+        shortcut or share), most recently active first: the App Home's "your recent articles"."""
         _j = tables.jobs
+        same_thread = (
+            (_j.c.channel == _t.c.channel)
+            & (_j.c.thread_ts == _t.c.thread_ts)
+            & (func.coalesce(_j.c.team, "") == _t.c.team)
+        )
         asked = (
             select(_t)
-            .join(_j, (_j.c.channel == _t.c.channel) & (_j.c.thread_ts == _t.c.thread_ts))
-            .where(_j.c.user == user, _j.c.kind.in_(("summary", "channel_article", "share")))
+            .join(_j, same_thread)
+            .where(
+                _t.c.team == team,
+                _j.c.user == user,
+                _j.c.kind.in_(("summary", "channel_article", "share")),
+            )
             .distinct()
             .order_by(_t.c.updated_at.desc())
             .limit(max(limit, 0))
         )
-        if team is not None:
-            asked = asked.where(_j.c.team == team)
         async with self._engine.connect() as conn:
             rows = (await conn.execute(asked)).mappings().all()
         return [_state(row) for row in rows]

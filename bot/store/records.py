@@ -35,6 +35,7 @@ class Job:
 class ThreadState:
     """Which article a Slack thread is about, and where its summary was posted."""
 
+    team: str
     channel: str
     thread_ts: str
     content_hash: str

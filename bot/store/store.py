@@ -16,10 +16,13 @@ from bot.store.assistant_threads import AssistantThreads
 from bot.store.base import Clock, Database, utc_now
 from bot.store.cache import ArticleCache
 from bot.store.engine import create_engine, writer
+from bot.store.erasure import WorkspaceEraser
 from bot.store.feedback import FeedbackLog
 from bot.store.job_queue import SlackIntake
 from bot.store.migrations import migrate
 from bot.store.recent import RecentArticles
+from bot.store.retention import RetentionSweeper
+from bot.store.team_articles import TeamArticles
 from bot.store.threads import ThreadMemory
 from bot.store.usage_ledger import UsageLedger
 
@@ -30,18 +33,24 @@ class Store:
     def __init__(self, engine: AsyncEngine, *, clock: Clock = utc_now) -> None:
         self.db = Database(engine, clock=clock)
         self.articles = ArticleCache(self.db)
+        self.team_articles = TeamArticles(self.db)
         self.intake = SlackIntake(self.db)
         self.threads = ThreadMemory(self.db)
         self.usage = UsageLedger(self.db)
         self.recent = RecentArticles(self.db)
         self.feedback = FeedbackLog(self.db)
         self.panes = AssistantThreads(self.db)
+        self.eraser = WorkspaceEraser(self.db)
+        self.retention = RetentionSweeper(self.db)
         # Articles and results (the loader's and the analyzer's caches).
         self.get_article = self.articles.get_article
         self.get_article_for_url = self.articles.get_article_for_url
         self.put_article = self.articles.put_article
         self.get_result = self.articles.get_result
         self.put_result = self.articles.put_result
+        # Pasted texts and uploads, private to the workspace that sent them.
+        self.put_team_article = self.team_articles.put_team_article
+        self.get_team_article = self.team_articles.get_team_article
         # Slack requests and the jobs they become.
         self.record_request = self.intake.record_request
         self.count_requests = self.intake.count_requests
@@ -53,6 +62,10 @@ class Store:
         self.finish_job = self.intake.finish_job
         self.unfinished_jobs = self.intake.unfinished_jobs
         self.requeue_job = self.intake.requeue_job
+        self.queue_stats = self.intake.queue_stats
+        # This process's liveness lock, which lets others take over its jobs once it is dead.
+        self.register_worker = self.intake.register_worker
+        self.refresh_worker = self.intake.refresh_worker
         # Which article each thread is about, and its questions and answers.
         self.get_thread = self.threads.get_thread
         self.set_thread_article = self.threads.set_thread_article
@@ -71,6 +84,12 @@ class Store:
         # LLM usage per request.
         self.record_usage = self.usage.record_usage
         self.usage_totals = self.usage.usage_totals
+        # A workspace leaving (uninstall, revoked tokens) or a channel going away.
+        self.erase_team = self.eraser.erase_team
+        self.drop_channel_jobs = self.eraser.drop_channel_jobs
+        # Retention (DATA_RETENTION_DAYS) and operator purges.
+        self.purge = self.retention.purge
+        self.sweep_expired = self.retention.sweep_expired
 
     @property
     def engine(self) -> AsyncEngine:
@@ -97,7 +116,10 @@ class Store:
         return cls(engine, clock=clock)
 
     async def close(self) -> None:
-        await self.db.engine.dispose()
+        try:
+            await self.intake.close_presence()
+        finally:
+            await self.db.engine.dispose()
 
     async def __aenter__(self) -> Store:
         return self

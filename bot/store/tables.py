@@ -141,6 +141,7 @@ jobs = Table(
     Column("reply_ts", String(32)),
     Index("ix_jobs_status_created", "status", "created_at"),
     Index("ix_jobs_user_created", "user", "created_at"),
+    Index("ix_jobs_team_channel", "team", "channel"),
 )
 
 # One row per Slack delivery we accepted: the unique keys are what makes intake exactly-once.
@@ -158,9 +159,12 @@ seen_events = Table(
     UniqueConstraint("channel", "ts", name="uq_seen_events_channel_ts"),
 )
 
+# Team-scoped rows: `team` is the Slack workspace ("" outside Slack); every lookup filters on it,
+# so one workspace never reads another's threads, turns or pasted texts (schema v4).
 threads = Table(
     "threads",
     metadata,
+    Column("team", String(64), primary_key=True, server_default=""),
     Column("channel", String(64), primary_key=True),
     Column("thread_ts", String(32), primary_key=True),
     Column("content_hash", String(64), nullable=False),
@@ -173,6 +177,7 @@ turns = Table(
     "turns",
     metadata,
     Column("id", Id, primary_key=True, autoincrement=True),
+    Column("team", String(64), nullable=False, server_default=""),
     Column("channel", String(64), nullable=False),
     Column("thread_ts", String(32), nullable=False),
     Column("content_hash", String(64), nullable=False),
@@ -180,9 +185,21 @@ turns = Table(
     Column("answer", Text, nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
     Index("ix_turns_thread_article", "channel", "thread_ts", "content_hash", "id"),
+    Index("ix_turns_team_created", "team", "created_at"),
 )
 
-# 👍/👎 on a bot reply (schema v4): one row per (job, user); a second click updates it. The job
+# Pasted texts and uploaded files read in Slack: private to the workspace that sent them, so
+# they are kept apart from the shared `articles` cache (public URLs only) (schema v4).
+team_articles = Table(
+    "team_articles",
+    metadata,
+    Column("team", String(64), primary_key=True),
+    Column("content_hash", String(64), primary_key=True),
+    Column("data", Text, nullable=False),  # Article.model_dump_json()
+    Column("stored_at", UTCDateTime, nullable=False),
+)
+
+# 👍/👎 on a bot reply (schema v5): one row per (job, user); a second click updates it. The job
 # is the request the reply answered; `team` scopes it to its workspace.
 feedback = Table(
     "feedback",
@@ -200,7 +217,7 @@ feedback = Table(
     Index("ix_feedback_team_channel", "team", "channel"),
 )
 
-# Slack assistant-pane threads (schema v5): which channel the user was viewing when they opened
+# Slack assistant-pane threads (schema v6): which channel the user was viewing when they opened
 # or last moved the pane (`assistant_thread_context_changed`), for "the last article shared in
 # this channel". NULL context_channel: opened outside any channel (e.g. from a DM).
 assistant_threads = Table(

@@ -2,13 +2,14 @@
 
 Turns are stored with the article they were about, so when a thread switches to another
 article the earlier conversation stops being context for follow-ups (but is kept).
+Every call names the workspace (`team`): a thread is found only by the team it belongs to.
 """
 
 from __future__ import annotations
 
 from sqlalchemy import case, func, select
 
-from bot.analysis.models import Turn
+from bot.domain.turn import Turn
 from bot.store import tables
 from bot.store.base import StoreBase
 from bot.store.records import ThreadState
@@ -18,13 +19,16 @@ _turns = tables.turns
 
 
 class ThreadMemory(StoreBase):
-    async def get_thread(self, channel: str, thread_ts: str) -> ThreadState | None:
-        query = select(_t).where(_t.c.channel == channel, _t.c.thread_ts == thread_ts)
+    async def get_thread(self, channel: str, thread_ts: str, *, team: str) -> ThreadState | None:
+        query = select(_t).where(
+            _t.c.team == team, _t.c.channel == channel, _t.c.thread_ts == thread_ts
+        )
         async with self._engine.connect() as conn:
             row = (await conn.execute(query)).mappings().first()
         if row is None:
             return None
         return ThreadState(
+            team=row["team"],
             channel=row["channel"],
             thread_ts=row["thread_ts"],
             content_hash=row["content_hash"],
@@ -34,7 +38,13 @@ class ThreadMemory(StoreBase):
         )
 
     async def set_thread_article(
-        self, channel: str, thread_ts: str, *, content_hash: str, summary_ts: str | None = None
+        self,
+        channel: str,
+        thread_ts: str,
+        *,
+        team: str,
+        content_hash: str,
+        summary_ts: str | None = None,
     ) -> None:
         """Create the thread or switch its article.
 
@@ -43,6 +53,7 @@ class ThreadMemory(StoreBase):
         """
         now = self._now()
         insert = self._insert(_t).values(
+            team=team,
             channel=channel,
             thread_ts=thread_ts,
             content_hash=content_hash,
@@ -52,7 +63,7 @@ class ThreadMemory(StoreBase):
         )
         new = insert.excluded
         upsert = insert.on_conflict_do_update(
-            index_elements=["channel", "thread_ts"],
+            index_elements=["team", "channel", "thread_ts"],
             set_={
                 "content_hash": new.content_hash,
                 "summary_ts": case(
@@ -69,11 +80,19 @@ class ThreadMemory(StoreBase):
             await conn.execute(upsert)
 
     async def add_turn(
-        self, channel: str, thread_ts: str, *, question: str, answer: str, content_hash: str
+        self,
+        channel: str,
+        thread_ts: str,
+        *,
+        team: str,
+        question: str,
+        answer: str,
+        content_hash: str,
     ) -> None:
         async with self._write() as conn:
             await conn.execute(
                 _turns.insert().values(
+                    team=team,
                     channel=channel,
                     thread_ts=thread_ts,
                     content_hash=content_hash,
@@ -83,16 +102,19 @@ class ThreadMemory(StoreBase):
                 )
             )
 
-    async def get_turns(self, channel: str, thread_ts: str, *, limit: int = 10) -> list[Turn]:
+    async def get_turns(
+        self, channel: str, thread_ts: str, *, team: str, limit: int = 10
+    ) -> list[Turn]:
         """The last `limit` turns about the thread's current article, oldest first."""
         current = (
             select(_t.c.content_hash)
-            .where(_t.c.channel == channel, _t.c.thread_ts == thread_ts)
+            .where(_t.c.team == team, _t.c.channel == channel, _t.c.thread_ts == thread_ts)
             .scalar_subquery()
         )
         query = (
             select(_turns.c.question, _turns.c.answer)
             .where(
+                _turns.c.team == team,
                 _turns.c.channel == channel,
                 _turns.c.thread_ts == thread_ts,
                 _turns.c.content_hash == current,

@@ -6,7 +6,7 @@ from typing import Literal
 
 from sqlalchemy import func, select
 
-from bot.llm.usage import CallRecord, Usage
+from bot.domain.usage import CallRecord, Usage
 from bot.store import tables
 from bot.store.base import StoreBase
 

@@ -16,6 +16,7 @@ from typing import Any, Literal
 
 from bot.slack import messages
 from tests.fakes.openai_server import Reply
+from tests.fakes.slack.events import TEAM_ID
 from tests.fakes.slack.faults import AUTH_CODES, NO_ACCESS_CODES, TRANSIENT, Expect, expected
 from tests.fakes.slack.store import Message
 from tests.slack.harness import CHANNEL, BotHarness, is_summary, shown
@@ -177,7 +178,7 @@ async def run_case(h: BotHarness, case: Case, timeout: float = 30) -> CaseResult
         replies = [r for r in replies if not is_summary(r)]
     assert h.bot is not None
     store = h.bot.ctx.store
-    turns = await store.get_turns(CHANNEL, thread_ts, limit=50)
+    turns = await store.get_turns(CHANNEL, thread_ts, team=TEAM_ID, limit=50)
     return CaseResult(
         case=case,
         outcome=outcome_of(replies, case.flow),

@@ -20,12 +20,13 @@ from tests.fakes.article_server import ArticleServer
 from tests.fakes.openai_server import FakeOpenAI, Reply
 from tests.fakes.slack import FakeSlack
 from tests.fakes.slack.waiting import wait_for
+from tests.processes import alive, descendants
 from tests.shared_data import REPO_ROOT
 from tests.slack.harness import CHANNEL, SIGNING_SECRET, is_summary, running_bot, shown
 
 
 def start_bot_process(
-    slack: FakeSlack, llm: FakeOpenAI, data: Path, port: int | None = None
+    slack: FakeSlack, llm: FakeOpenAI, data: Path, port: int | None = None, *, lease_s: int = 2
 ) -> subprocess.Popen:
     """`articlebot run` as its own process, as an admin would start it (HTTP mode with a port)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("LLM_", "SLACK_"))}
@@ -38,7 +39,7 @@ def start_bot_process(
         "LLM_API_KEY": "sk-crash-test-0123456789",
         "DATA_DIR": str(data),
         "FETCH_ALLOW_NETWORKS": "127.0.0.1/32",
-        "SLACK_JOB_LEASE_SECONDS": "2",
+        "SLACK_JOB_LEASE_SECONDS": str(lease_s),
     }
     http = ["--http", "--host", "127.0.0.1", "--port", str(port)] if port else []
     return subprocess.Popen(
@@ -110,6 +111,45 @@ def test_crash_after_ack_is_resumed_on_start(tmp_path: Path, mode: str) -> None:
         assert len(slack.bot_replies(CHANNEL, message.ts)) == 1, "the placeholder was edited"
         assert "Port Ellery" in shown(replies[0])
         second.send_signal(signal.SIGTERM)  # graceful stop
+        assert second.wait(timeout=20) == 0, second.stderr.read() if second.stderr else ""
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs Linux /proc")
+def test_kill_9_leaves_no_process_behind_and_the_restart_takes_over_at_once(
+    tmp_path: Path,
+) -> None:
+    """The lease is ten minutes: only the dead worker's freed lock can explain a quick resume."""
+    with ExitStack() as stack:
+        slack = stack.enter_context(FakeSlack())
+        llm = stack.enter_context(FakeOpenAI())
+        web = stack.enter_context(ArticleServer())
+        data = tmp_path / "data"
+        llm.script_for("summary", Reply(stall=True))
+        llm.script_for("actors", Reply(stall=True))
+        first = start_bot_process(slack, llm, data, lease_s=600)
+        stack.callback(first.kill)
+        text = f"<@{slack.bot_user_id}> <{web.url('/tidal')}>"
+        message, event = slack.user_message(CHANNEL, text)
+        slack.wait_connected(timeout=30)
+        slack.wait_for_ack(slack.send_event(event), timeout=10)
+        wait_for(lambda: len(llm.chat_requests) >= 2, timeout=20, message="LLM called")
+        workers = descendants(first.pid)  # the extraction worker (and its resource tracker)
+        assert workers, "the article was extracted in a worker process"
+        first.send_signal(signal.SIGKILL)
+        first.wait(timeout=10)
+        wait_for(
+            lambda: not alive(workers), timeout=30, message=lambda: f"orphans: {alive(workers)}"
+        )
+
+        second = start_bot_process(slack, llm, data, lease_s=600)
+        stack.callback(second.kill)
+        wait_for(
+            lambda: [r for r in slack.bot_replies(CHANNEL, message.ts) if is_summary(r)],
+            timeout=60,  # far below the lease: it was not the lease that ran out
+            message="summary posted after restart",
+        )
+        assert len(slack.bot_replies(CHANNEL, message.ts)) == 1, "the placeholder was edited"
+        second.send_signal(signal.SIGTERM)
         assert second.wait(timeout=20) == 0, second.stderr.read() if second.stderr else ""
 
 

@@ -8,6 +8,7 @@ from typing import Any
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.store import Store
+from tests.fakes.slack.events import TEAM_ID
 from tests.slack.harness import CHANNEL, is_summary, running_bot, shown
 
 FAST: dict[str, Any] = {"slack_max_retries": 1, "slack_retry_base_seconds": 0.01}
@@ -65,5 +66,5 @@ async def test_update_mode_answer_survives_edits_that_keep_failing(tmp_path: Pat
         assert gone is not None and gone.deleted, "the half-written answer was removed"
         assert "Something went wrong" not in answer
         assert h.bot is not None
-        turns = await h.bot.ctx.store.get_turns(CHANNEL, message.ts)
+        turns = await h.bot.ctx.store.get_turns(CHANNEL, message.ts, team=TEAM_ID)
         assert [t.question for t in turns] == ["How many permanent jobs will the project bring?"]

@@ -7,6 +7,6 @@ gives passes `QuoteVerifier`.
 
 from bot.analysis.offline.actors import offline_actors
 from bot.analysis.offline.answer import offline_answer
-from bot.analysis.offline.summary import offline_summary
+from bot.analysis.offline.extractive_summary import offline_summary
 
 __all__ = ["offline_actors", "offline_answer", "offline_summary"]

@@ -34,7 +34,7 @@ from bot.analysis.offline.names import (
 from bot.analysis.offline.sentences import Parsed, Sentence, parse
 from bot.analysis.quotes import MIN_WORDS
 from bot.analysis.text import STOPWORDS, normalize, word_count, wordlist, wordset
-from bot.ingest.article import Article
+from bot.domain.article import Article
 
 MAX_ACTORS = 9  # "about eight": a story's main people, organisations and countries
 MAX_QUOTES = 3

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 
 from bot.analysis.text import word_count
-from bot.ingest.article import Article
+from bot.domain.article import Article
 
 _MONTH = (
     r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"

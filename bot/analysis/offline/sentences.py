@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from bot.analysis.offline.furniture import furniture
 from bot.analysis.per_article import PerArticle
 from bot.analysis.text import sentence_spans, word_count
-from bot.ingest.article import Article
+from bot.domain.article import Article
 
 
 @dataclass(frozen=True, slots=True)

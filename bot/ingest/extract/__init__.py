@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
+from bot.domain.article import Article
 from bot.errors import UnsupportedContent
-from bot.ingest.article import Article
 from bot.ingest.extract._decode import decode_bytes
 from bot.ingest.extract.html import extract_html
 from bot.ingest.extract.pdf import extract_pdf
-from bot.ingest.extract.text import extract_text
+from bot.ingest.extract.plain_text import extract_text
 from bot.ingest.sniff import SNIFF_BYTES, sniff_type
 
 __all__ = ["extract_document", "extract_html", "extract_pdf", "extract_text"]

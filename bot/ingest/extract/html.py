@@ -18,7 +18,7 @@ from trafilatura import bare_extraction, extract_metadata
 from trafilatura.settings import Document
 from trafilatura.utils import load_html
 
-from bot.ingest.article import Article
+from bot.domain.article import Article
 from bot.ingest.extract._blocks import body_paragraphs
 from bot.ingest.extract._boilerplate import strip_furniture
 from bot.ingest.extract._combine import add_missing_sections

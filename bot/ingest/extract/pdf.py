@@ -21,8 +21,8 @@ from typing import Literal
 from pypdf import PageObject, PdfReader
 from pypdf.errors import PdfReadError, PyPdfError
 
+from bot.domain.article import Article, clean_paragraph
 from bot.errors import NoArticleText, UnsupportedContent
-from bot.ingest.article import Article, clean_paragraph
 from bot.ingest.extract.quality import check_words, effective_words
 
 # A line shorter than this share of the document's usual line length can end a paragraph.

@@ -14,18 +14,20 @@ from bot.slack.render.feedback import feedback_blocks, with_feedback
 from bot.slack.replies import REPLY_EVENT, ThreadReply
 from bot.slack.usage_accounting import record_usage
 from bot.slack.web_api import classify
+from bot.slack.workspace import analyzer_for, team_of
 from bot.store.records import Job
 
 
 async def run_command(
     ctx: SlackContext, job: Job, reply: ThreadReply, payload: CommandPayload
 ) -> None:
-    article, notes = await load_article(ctx, payload.as_summary(), reply)
+    team = team_of(job)
+    article, notes = await load_article(ctx, job, payload.as_summary(), reply)
     # Remembered under the command's own key: what "Share in channel" will post.
     await ctx.store.set_thread_article(
-        job.channel, job.thread_ts, content_hash=article.content_hash
+        job.channel, job.thread_ts, team=team, content_hash=article.content_hash
     )
-    result = await ctx.runtime.analyzer.summarize(
+    result = await analyzer_for(ctx, team).summarize(
         article, request=payload.note or None, fallback=True
     )
     await record_usage(ctx, job, "summary", result.usage)
@@ -34,15 +36,22 @@ async def run_command(
 
 
 async def run_share(ctx: SlackContext, job: Job, reply: ThreadReply, payload: SharePayload) -> None:
+    team = team_of(job)
     command = await ctx.store.get_job(payload.command_job)
-    thread = await ctx.store.get_thread(job.channel, command.thread_ts) if command else None
-    article = await ctx.store.get_article(thread.content_hash) if thread else None
+    if command is not None and team_of(command) != team:
+        command = None  # another workspace's command: never shared here
+    thread = (
+        await ctx.store.get_thread(job.channel, command.thread_ts, team=team) if command else None
+    )
+    article = await ctx.store.get_team_article(team, thread.content_hash) if thread else None
     if command is None or article is None:
         await reply.finish([error_message(messages.SHARE_GONE)])
         return
     if job.reply_ts is None:  # not posted by an earlier attempt of this job
         note = CommandPayload.model_validate(command.payload).note
-        result = await ctx.runtime.analyzer.summarize(article, request=note or None, fallback=True)
+        result = await analyzer_for(ctx, team).summarize(
+            article, request=note or None, fallback=True
+        )
         await record_usage(ctx, job, "summary", result.usage)
         rendered = summary_message(article, result)
         parts = with_feedback(
@@ -58,7 +67,7 @@ async def run_share(ctx: SlackContext, job: Job, reply: ThreadReply, payload: Sh
             return
         await ctx.store.set_job_reply(job.id, root)
         await ctx.store.set_thread_article(
-            job.channel, root, content_hash=article.content_hash, summary_ts=root
+            job.channel, root, team=team, content_hash=article.content_hash, summary_ts=root
         )
         for part in parts[1:]:
             await _post(ctx, job, part, thread_ts=root)

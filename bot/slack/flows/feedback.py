@@ -80,9 +80,14 @@ async def record_click(ctx: SlackContext, click: FeedbackClick) -> str:
 
 
 async def tell_clicker(ctx: SlackContext, click: FeedbackClick, text: str) -> None:
-    """An ephemeral note only the clicker sees; best effort (the rating is stored already)."""
+    """An ephemeral note only the clicker sees, with their workspace's client; best effort
+    (the rating is stored already)."""
+    scoped = await ctx.for_team(click.team)
+    if scoped is None:
+        log.warning("no installation to acknowledge feedback on job %s", click.job_id)
+        return
     try:
-        await ctx.client.chat_postEphemeral(
+        await scoped.client.chat_postEphemeral(
             channel=click.channel, user=click.user, thread_ts=click.thread_ts, text=text
         )
     except Exception as exc:

@@ -17,6 +17,7 @@ from bot.slack.job_payloads import UNMETERED_KINDS, HomePayload
 from bot.slack.render.home import AdminFigures, RecentArticle, home_view
 from bot.slack.replies import ThreadReply
 from bot.slack.web_api import classify
+from bot.slack.workspace import team_of
 from bot.store.records import Job, ThreadState
 
 log = logging.getLogger(__name__)
@@ -37,21 +38,23 @@ async def _permalink(ctx: SlackContext, thread: ThreadState) -> str | None:
     return link if isinstance(link, str) else None
 
 
-async def _recent(ctx: SlackContext, user: str, team: str | None) -> list[RecentArticle]:
+async def _recent(ctx: SlackContext, user: str, team: str) -> list[RecentArticle]:
     recent: list[RecentArticle] = []
     for thread in await ctx.store.user_recent_threads(user, team=team, limit=RECENT):
-        article = await ctx.store.get_article(thread.content_hash)
+        article = await ctx.store.get_team_article(team, thread.content_hash)
         if article is not None:
             recent.append(RecentArticle(article.display_title, await _permalink(ctx, thread)))
     return recent
 
 
-async def _quota_line(ctx: SlackContext, user: str) -> str:
+async def _quota_line(ctx: SlackContext, user: str, team: str) -> str:
     quota = ctx.settings.slack_user_quota_per_hour
     if not quota:
         return messages.HOME_NO_QUOTA
     since = ctx.store.now() - timedelta(hours=1)
-    used = await ctx.store.count_requests(user=user, since=since, exclude_kinds=UNMETERED_KINDS)
+    used = await ctx.store.count_requests(
+        team=team, user=user, since=since, exclude_kinds=UNMETERED_KINDS
+    )
     return messages.HOME_QUOTA.format(left=max(quota - used, 0), quota=quota)
 
 
@@ -81,7 +84,7 @@ async def _admin_figures(ctx: SlackContext, team: str | None) -> AdminFigures:
 
 
 async def run_home(ctx: SlackContext, job: Job, reply: ThreadReply, payload: HomePayload) -> None:
-    user = job.user or ""
-    admin = await _admin_figures(ctx, job.team) if await _is_admin(ctx, user) else None
-    view = home_view(await _recent(ctx, user, job.team), await _quota_line(ctx, user), admin)
+    user, team = job.user or "", team_of(job)
+    admin = await _admin_figures(ctx, team) if await _is_admin(ctx, user) else None
+    view = home_view(await _recent(ctx, user, team), await _quota_line(ctx, user, team), admin)
     await ctx.client.views_publish(user_id=user, view=view)

@@ -17,6 +17,7 @@ from bot.slack.markup import parse_message
 from bot.slack.render import error_message, status_message
 from bot.slack.replies import ThreadReply
 from bot.slack.web_api import classify
+from bot.slack.workspace import team_of
 from bot.store.records import Job
 
 HISTORY_LIMIT = 50
@@ -60,7 +61,7 @@ async def _newest_link(ctx: SlackContext, channel: str) -> str | None:
 async def run_channel_article(
     ctx: SlackContext, job: Job, reply: ThreadReply, payload: ChannelArticlePayload
 ) -> None:
-    pane = await ctx.store.pane_thread(job.channel, job.thread_ts)
+    pane = await ctx.store.pane_thread(job.channel, job.thread_ts, team=team_of(job))
     channel = pane.context_channel if pane else None
     if channel is None:
         await reply.finish([error_message(messages.PANE_NO_CONTEXT)])

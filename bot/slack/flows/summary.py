@@ -11,8 +11,8 @@ import logging
 import time
 
 from bot.analysis.models import Summary
+from bot.domain.article import Article
 from bot.errors import BadInput
-from bot.ingest.article import Article
 from bot.slack import messages
 from bot.slack.context import SlackContext
 from bot.slack.files import is_readable, load_file
@@ -23,6 +23,7 @@ from bot.slack.render.summary_stream import summary_progress
 from bot.slack.replies import ThreadReply
 from bot.slack.streaming import UPDATE_INTERVAL_S
 from bot.slack.usage_accounting import record_usage
+from bot.slack.workspace import analyzer_for, loader_for, team_of
 from bot.store.records import Job
 
 log = logging.getLogger(__name__)
@@ -31,21 +32,22 @@ MAX_LINKS_TRIED = 3
 
 
 async def load_article(
-    ctx: SlackContext, payload: SummaryPayload, reply: ThreadReply
+    ctx: SlackContext, job: Job, payload: SummaryPayload, reply: ThreadReply
 ) -> tuple[Article, list[str]]:
     """The article to summarise, and notes on how it was chosen."""
+    loader = loader_for(ctx, team_of(job))
     parsed = payload.message
     files = payload.files
     if files:
         readable = [f for f in files if is_readable(f)] or files
-        return await load_file(ctx, readable[0]), []
+        return await load_file(ctx, readable[0], loader), []
     if parsed.pasted_text is not None:
-        return await ctx.runtime.loader.load_text(parsed.pasted_text), []
+        return await loader.load_text(parsed.pasted_text), []
     failures: list[tuple[str, BadInput]] = []
     for url in parsed.urls[:MAX_LINKS_TRIED]:
         await reply.status(messages.READING_URL.format(url=url))
         try:
-            article = await ctx.runtime.loader.load_url(url)
+            article = await loader.load_url(url)
         except BadInput as exc:
             failures.append((url, exc))
             continue
@@ -84,13 +86,18 @@ async def run_summary(
 ) -> None:
     await reply.react()
     await reply.status(messages.READING)
-    article, notes = await load_article(ctx, payload, reply)
+    article, notes = await load_article(ctx, job, payload, reply)
     await reply.title(article.display_title)
+    team = team_of(job)
     await ctx.store.set_thread_article(
-        job.channel, job.thread_ts, content_hash=article.content_hash, summary_ts=reply.ts
+        job.channel,
+        job.thread_ts,
+        team=team,
+        content_hash=article.content_hash,
+        summary_ts=reply.ts,
     )
     await reply.status(f"Summarising “{article.display_title}”…")
-    result = await ctx.runtime.analyzer.summarize(
+    result = await analyzer_for(ctx, team).summarize(
         article,
         request=payload.note or None,
         fallback=True,
@@ -105,5 +112,9 @@ async def run_summary(
     await reply.finish(with_feedback(rendered, feedback))
     if reply.ts != placeholder:  # the result had to be posted as a new message
         await ctx.store.set_thread_article(
-            job.channel, job.thread_ts, content_hash=article.content_hash, summary_ts=reply.ts
+            job.channel,
+            job.thread_ts,
+            team=team,
+            content_hash=article.content_hash,
+            summary_ts=reply.ts,
         )

@@ -16,6 +16,7 @@ from bot.slack.listeners import (
     command,
     feedback,
     home,
+    lifecycle,
     mention,
     message,
     shortcut,
@@ -30,4 +31,5 @@ def register(app: AsyncApp, ctx: SlackContext, runner: JobRunner) -> None:
     command.register(app, ctx, runner)
     shortcut.register(app, ctx, runner)
     home.register(app, ctx, runner)
+    lifecycle.register(app, ctx, runner)
     catch_all.register(app)

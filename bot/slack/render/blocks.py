@@ -19,7 +19,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from bot.analysis.models import Actor, AnswerResult, Bullet, Quote, SummaryResult
-from bot.ingest.article import Article
+from bot.domain.article import Article
 from bot.slack.render.escape import (
     escape_markdown_literal,
     escape_markdown_stream,

@@ -4,7 +4,7 @@ more is coming. Key actors (and so every quote) appear only in the final, verifi
 from __future__ import annotations
 
 from bot.analysis.models import Summary
-from bot.ingest.article import Article
+from bot.domain.article import Article
 from bot.slack.render.blocks import Block, RenderedMessage, context, header, section
 from bot.slack.render.limits import FALLBACK_TEXT_CHARS, SECTION_TEXT_CHARS
 from bot.slack.render.mrkdwn import inline_to_mrkdwn

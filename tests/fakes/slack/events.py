@@ -312,6 +312,34 @@ def message_deleted(
     }
 
 
+def app_uninstalled() -> dict[str, Any]:
+    """Sent once the workspace removed the app (its tokens are already revoked)."""
+    return {"type": "app_uninstalled", "event_ts": _now_ts()}
+
+
+def tokens_revoked(*, bot: list[str], oauth: list[str] | None = None) -> dict[str, Any]:
+    """Slack lists the revoked tokens by the user id they act as."""
+    return {
+        "type": "tokens_revoked",
+        "tokens": {"oauth": oauth or [], "bot": bot},
+        "event_ts": _now_ts(),
+    }
+
+
+def channel_archive(channel: str, user: str = USER_ID) -> dict[str, Any]:
+    return {
+        "type": "channel_archive",
+        "channel": channel,
+        "user": user,
+        "is_moved": 0,
+        "event_ts": _now_ts(),
+    }
+
+
+def channel_deleted(channel: str) -> dict[str, Any]:
+    return {"type": "channel_deleted", "channel": channel, "event_ts": _now_ts()}
+
+
 def new_event_id() -> str:
     """An ID shaped like Slack's (`Ev` + 9 to 11 upper-case alphanumerics)."""
     return "Ev" + secrets.token_hex(5).upper()

@@ -28,6 +28,7 @@ from tests.fakes.slack import events, faults
 from tests.fakes.slack.chat import ChatMethods
 from tests.fakes.slack.files import AuthFailure, Download, FileRegistry
 from tests.fakes.slack.methods import OtherMethods
+from tests.fakes.slack.oauth import OAuthApp
 from tests.fakes.slack.responses import ResponsePost, ResponseUrls
 from tests.fakes.slack.socket_mode import Ack, Envelope, SocketModeServer
 from tests.fakes.slack.store import Ephemeral, Message, MessageStore, strings_in
@@ -66,6 +67,8 @@ class FakeSlack(BackgroundServer):
         )
         self.web_api.register(others.handlers())
         self.responses = ResponseUrls(lambda: self.base_url, self.workspace.team_id)
+        self.oauth = OAuthApp(self.workspace)
+        self.web_api.register(self.oauth.handlers())
 
     # --- identity -----------------------------------------------------------------------------
 
@@ -291,6 +294,12 @@ class FakeSlack(BackgroundServer):
     @property
     def open_connections(self) -> int:
         return self.socket_mode.open_count
+
+    def add_workspace(self, team_id: str, bot_user_id: str = "U0BOT2") -> Workspace:
+        """Another workspace where the app can be installed (same API, its own bot token)."""
+        other = Workspace(team_id=team_id, team_name=f"Team {team_id}", bot_user_id=bot_user_id)
+        self.web_api.other_workspaces.append(other)
+        return other
 
     def event_body(
         self, event: dict[str, Any], *, event_id: str | None = None, team_id: str | None = None

@@ -7,6 +7,7 @@ merged, and JSON-valued form fields (`blocks`, `metadata`, ...) are decoded as S
 
 from __future__ import annotations
 
+import base64
 import collections
 import contextlib
 import json
@@ -59,6 +60,9 @@ class _Injected:
 class WebApi:
     def __init__(self, workspace: Workspace) -> None:
         self.ws = workspace
+        # Other workspaces that installed the app (OAuth): their bot tokens work too, and
+        # auth.test answers for the workspace whose token it is.
+        self.other_workspaces: list[Workspace] = []
         self._handlers: dict[str, tuple[TokenKind, Handler]] = {}
         self._lock = threading.Lock()
         self._injected: dict[str, collections.deque[_Injected]] = {}
@@ -67,6 +71,8 @@ class WebApi:
     def register(self, handlers: dict[str, Handler]) -> None:
         for method, handler in handlers.items():
             kind: TokenKind = "app" if method.startswith("apps.connections.") else "bot"
+            if method.startswith("oauth."):
+                kind = "client"  # client credentials, no token
             self._handlers[method] = (kind, handler)
 
     def inject(
@@ -91,6 +97,7 @@ class WebApi:
         method = request.match_info["method"]
         params = await _read_params(request)
         token = _bearer(request.headers.get("Authorization")) or params.pop("token", None)
+        params |= _basic(request.headers.get("Authorization"))
         call = Call(
             method=method,
             params=params,
@@ -138,7 +145,13 @@ class WebApi:
             return 200, {"ok": False, "error": "unknown_method", "req_method": method}, {}
         kind, handler = self._handlers[method]
         try:
-            self.ws.check_token(token, kind)
+            other = next((w for w in self.other_workspaces if w.bot_token == token), None)
+            if other is not None:
+                other.check_token(token, "bot")
+                if method == "auth.test":
+                    return 200, other.auth_test(), {}
+            elif kind != "client":
+                self.ws.check_token(token, kind)
             return 200, handler(params), {}
         except SlackError as exc:
             return 200, exc.body(), {}
@@ -186,6 +199,14 @@ async def _read_params(request: web.Request) -> dict[str, Any]:
             with contextlib.suppress(ValueError):
                 params[name] = json.loads(value)
     return params
+
+
+def _basic(header: str | None) -> dict[str, str]:
+    """HTTP Basic credentials (how slack_sdk sends client_id/client_secret to oauth.*)."""
+    if not header or not header.lower().startswith("basic "):
+        return {}
+    user, _, password = base64.b64decode(header[6:].strip()).decode().partition(":")
+    return {"client_id": user, "client_secret": password}
 
 
 def _bearer(header: str | None) -> str | None:

@@ -9,7 +9,7 @@ from typing import Literal
 from tests.fakes.slack import events
 from tests.fakes.slack.validation import SlackError
 
-TokenKind = Literal["bot", "app"]
+TokenKind = Literal["bot", "app", "client"]
 
 
 def _bot_token() -> str:
@@ -32,6 +32,20 @@ class Workspace:
     app_token: str = field(default_factory=_app_token)
     verification_token: str = field(default_factory=lambda: secrets.token_hex(12))
     admins: set[str] = field(default_factory=set)  # user IDs users.info reports as admins
+    # Set when the app is uninstalled: Slack then answers the bot token with `token_revoked`.
+    revoked: bool = False
+
+    def auth_test(self) -> dict[str, object]:
+        """auth.test's answer for this workspace's bot token."""
+        return {
+            "ok": True,
+            "team": self.team_name,
+            "user": self.bot_name,
+            "team_id": self.team_id,
+            "user_id": self.bot_user_id,
+            "bot_id": self.bot_id,
+            "is_enterprise_install": False,
+        }
 
     def check_token(self, token: str | None, kind: TokenKind) -> None:
         """Slack's answers: no token `not_authed`, unknown `invalid_auth`, other kind
@@ -40,6 +54,8 @@ class Workspace:
         if not token:
             raise SlackError("not_authed")
         if secrets.compare_digest(token, expected):
+            if self.revoked and kind == "bot":
+                raise SlackError("token_revoked")
             return
         if token in (self.bot_token, self.app_token):
             raise SlackError("not_allowed_token_type")

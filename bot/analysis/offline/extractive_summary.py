@@ -19,7 +19,7 @@ from bot.analysis.models import Bullet, Summary
 from bot.analysis.offline.furniture import strip_dateline
 from bot.analysis.offline.sentences import Sentence, parse
 from bot.analysis.text import STOPWORDS, tokenize
-from bot.ingest.article import Article
+from bot.domain.article import Article
 
 MIN_BULLETS, MAX_BULLETS = 3, 7
 SENTENCES_PER_BULLET = 5

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pydantic import BaseModel, Field
 
 from bot.analysis.models import Quote
-from bot.llm.usage import Usage
+from bot.domain.usage import Usage
 
 
 class QuestionRecord(BaseModel):

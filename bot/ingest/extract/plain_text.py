@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Literal
 
-from bot.ingest.article import Article, clean_paragraph
+from bot.domain.article import Article, clean_paragraph
 from bot.ingest.extract._byline import Byline, parse_byline
 from bot.ingest.extract._decode import ensure_textual
 from bot.ingest.extract._markdown import parse_markdown

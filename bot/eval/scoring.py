@@ -18,7 +18,7 @@ from pydantic import BaseModel
 
 from bot.analysis.offline.abstain import MIN_SUPPORT, TRADEOFF_CUTOFFS
 from bot.config import Settings
-from bot.eval.records import QuestionRecord
+from bot.eval.question_record import QuestionRecord
 
 _ARTICLES = re.compile(r"\b(a|an|the)\b")
 _PUNCTUATION = frozenset(string.punctuation)
