@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from bot.slack.render.blocks import RenderedMessage, section
-from bot.slack.render.feedback import feedback_blocks, parse_feedback_value, with_feedback
+from bot.slack.render.feedback_buttons import feedback_blocks, parse_feedback_value, with_feedback
 from bot.slack.render.limits import MESSAGE_BLOCKS
 from tests.fakes.slack.validation import SlackError, check_blocks
 

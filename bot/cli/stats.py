@@ -10,7 +10,7 @@ import json
 from typing import Any
 
 from bot.config import Settings
-from bot.store.feedback import WeekStats
+from bot.store.feedback_ledger import WeekStats
 from bot.store.store import Store
 
 _HEADER = ("week of", "channel", "👍", "👎", "requests", "LLM calls", "tokens in", "tokens out")

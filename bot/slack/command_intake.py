@@ -19,7 +19,7 @@ from bot.slack import messages
 from bot.slack.context import SlackContext
 from bot.slack.job_payloads import UNMETERED_KINDS, CommandPayload, SharePayload
 from bot.slack.markup import parse_message
-from bot.slack.render.command import usage_text
+from bot.slack.render.command_reply import usage_text
 from bot.store.records import Job
 
 

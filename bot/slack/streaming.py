@@ -28,7 +28,7 @@ from bot.slack.render import (
     to_mrkdwn,
 )
 from bot.slack.render.blocks import Block, section
-from bot.slack.render.feedback import feedback_blocks, with_feedback
+from bot.slack.render.feedback_buttons import feedback_blocks, with_feedback
 from bot.slack.render.limits import MARKDOWN_TEXT_CHARS, SECTION_TEXT_CHARS
 from bot.slack.render.stream import StreamLinkGuard
 from bot.slack.replies import STOPPING, ThreadReply, slack_fault

@@ -17,7 +17,7 @@ from bot.store.base import Clock, Database, utc_now
 from bot.store.cache import ArticleCache
 from bot.store.engine import create_engine, writer
 from bot.store.erasure import WorkspaceEraser
-from bot.store.feedback import FeedbackLog
+from bot.store.feedback_ledger import FeedbackLog
 from bot.store.job_queue import SlackIntake
 from bot.store.migrations import migrate
 from bot.store.recent import RecentArticles

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from bot.slack.render.feedback import parse_feedback_value
+from bot.slack.render.feedback_buttons import parse_feedback_value
 from tests.fakes.slack import events, interactions
 from tests.fakes.slack.store import Message
 from tests.slack.harness import CHANNEL, BotHarness, is_summary, running_bot, shown

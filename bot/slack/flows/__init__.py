@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from bot.slack.flows.command import run_command, run_share
 from bot.slack.flows.follow_up import run_answer
-from bot.slack.flows.home import run_home
 from bot.slack.flows.notice import run_notice
 from bot.slack.flows.pane import run_channel_article, run_pane_start
+from bot.slack.flows.private_summary import run_command, run_share
+from bot.slack.flows.publish_home import run_home
 from bot.slack.flows.summary import run_summary
 from bot.slack.job_payloads import (
     AnswerPayload,

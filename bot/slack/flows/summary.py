@@ -18,7 +18,7 @@ from bot.slack.context import SlackContext
 from bot.slack.files import is_readable, load_file
 from bot.slack.job_payloads import SummaryPayload
 from bot.slack.render import summary_message
-from bot.slack.render.feedback import feedback_blocks, with_feedback
+from bot.slack.render.feedback_buttons import feedback_blocks, with_feedback
 from bot.slack.render.summary_stream import summary_progress
 from bot.slack.replies import ThreadReply
 from bot.slack.streaming import UPDATE_INTERVAL_S

@@ -11,15 +11,15 @@ from slack_bolt.async_app import AsyncApp
 from bot.slack.context import SlackContext
 from bot.slack.jobs import JobRunner
 from bot.slack.listeners import (
+    app_home_opened,
     assistant,
     catch_all,
-    command,
-    feedback,
-    home,
+    feedback_click,
     lifecycle,
     mention,
     message,
     shortcut,
+    slash_command,
 )
 
 
@@ -27,9 +27,9 @@ def register(app: AsyncApp, ctx: SlackContext, runner: JobRunner) -> None:
     assistant.register(app, ctx, runner)
     mention.register(app, ctx, runner)
     message.register(app, ctx, runner)
-    feedback.register(app, ctx)
-    command.register(app, ctx, runner)
+    feedback_click.register(app, ctx)
+    slash_command.register(app, ctx, runner)
     shortcut.register(app, ctx, runner)
-    home.register(app, ctx, runner)
+    app_home_opened.register(app, ctx, runner)
     lifecycle.register(app, ctx, runner)
     catch_all.register(app)

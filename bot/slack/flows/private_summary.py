@@ -9,8 +9,8 @@ from bot.slack.context import SlackContext
 from bot.slack.flows.summary import load_article
 from bot.slack.job_payloads import CommandPayload, SharePayload
 from bot.slack.render import RenderedMessage, error_message, status_message, summary_message
-from bot.slack.render.command import with_share_button
-from bot.slack.render.feedback import feedback_blocks, with_feedback
+from bot.slack.render.command_reply import with_share_button
+from bot.slack.render.feedback_buttons import feedback_blocks, with_feedback
 from bot.slack.replies import REPLY_EVENT, ThreadReply
 from bot.slack.usage_accounting import record_usage
 from bot.slack.web_api import classify

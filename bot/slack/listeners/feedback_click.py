@@ -9,8 +9,8 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp
 
 from bot.slack.context import SlackContext
-from bot.slack.flows.feedback import click_from, record_click, tell_clicker
-from bot.slack.render.feedback import FEEDBACK_ACTION
+from bot.slack.flows.rating import click_from, record_click, tell_clicker
+from bot.slack.render.feedback_buttons import FEEDBACK_ACTION
 
 # Ephemeral notes being posted after their ack (kept referenced until done).
 _NOTES: set[asyncio.Task[None]] = set()

@@ -14,7 +14,7 @@ from bot.slack import messages
 from bot.slack.command_intake import cost_of
 from bot.slack.context import SlackContext
 from bot.slack.job_payloads import UNMETERED_KINDS, HomePayload
-from bot.slack.render.home import AdminFigures, RecentArticle, home_view
+from bot.slack.render.home_tab import AdminFigures, RecentArticle, home_view
 from bot.slack.replies import ThreadReply
 from bot.slack.web_api import classify
 from bot.slack.workspace import team_of

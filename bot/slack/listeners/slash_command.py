@@ -17,7 +17,7 @@ from bot.slack.context import SlackContext
 from bot.slack.ephemeral import respond_ephemeral
 from bot.slack.jobs import JobRunner
 from bot.slack.render import status_message
-from bot.slack.render.command import SHARE_ACTION
+from bot.slack.render.command_reply import SHARE_ACTION
 
 COMMAND = "/articlebot"
 _NOTES: set[asyncio.Task[None]] = set()

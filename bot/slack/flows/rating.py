@@ -13,7 +13,7 @@ from typing import Any
 
 from bot.slack import messages
 from bot.slack.context import SlackContext
-from bot.slack.render.feedback import FeedbackRating, parse_feedback_value, rating_emoji
+from bot.slack.render.feedback_buttons import FeedbackRating, parse_feedback_value, rating_emoji
 from bot.slack.web_api import classify, count_failure
 
 log = logging.getLogger(__name__)
