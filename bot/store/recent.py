@@ -7,25 +7,13 @@ about the DM's latest article, so the flows need the channel's threads, newest f
 from __future__ import annotations
 
 from sqlalchemy import func, select
-from sqlalchemy.engine import RowMapping
 
 from bot.store import tables
 from bot.store.base import StoreBase
 from bot.store.records import ThreadState
+from bot.store.threads import thread_state
 
 _t = tables.threads
-
-
-def _state(row: RowMapping) -> ThreadState:
-    return ThreadState(
-        team=row["team"],
-        channel=row["channel"],
-        thread_ts=row["thread_ts"],
-        content_hash=row["content_hash"],
-        summary_ts=row["summary_ts"],
-        created_at=row["created_at"],
-        updated_at=row["updated_at"],
-    )
 
 
 class RecentArticles(StoreBase):
@@ -41,7 +29,7 @@ class RecentArticles(StoreBase):
         )
         async with self._engine.connect() as conn:
             rows = (await conn.execute(query)).mappings().all()
-        return [_state(row) for row in rows]
+        return [thread_state(row) for row in rows]
 
     async def user_recent_threads(
         self, user: str, *, team: str, limit: int = 10
@@ -68,4 +56,4 @@ class RecentArticles(StoreBase):
         )
         async with self._engine.connect() as conn:
             rows = (await conn.execute(asked)).mappings().all()
-        return [_state(row) for row in rows]
+        return [thread_state(row) for row in rows]

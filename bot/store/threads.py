@@ -8,6 +8,7 @@ Every call names the workspace (`team`): a thread is found only by the team it b
 from __future__ import annotations
 
 from sqlalchemy import case, func, select
+from sqlalchemy.engine import RowMapping
 
 from bot.domain.turn import Turn
 from bot.store import tables
@@ -18,6 +19,19 @@ _t = tables.threads
 _turns = tables.turns
 
 
+def thread_state(row: RowMapping) -> ThreadState:
+    """A `threads` row as the record callers get (also used by the recent-articles queries)."""
+    return ThreadState(
+        team=row["team"],
+        channel=row["channel"],
+        thread_ts=row["thread_ts"],
+        content_hash=row["content_hash"],
+        summary_ts=row["summary_ts"],
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+    )
+
+
 class ThreadMemory(StoreBase):
     async def get_thread(self, channel: str, thread_ts: str, *, team: str) -> ThreadState | None:
         query = select(_t).where(
@@ -25,17 +39,7 @@ class ThreadMemory(StoreBase):
         )
         async with self._engine.connect() as conn:
             row = (await conn.execute(query)).mappings().first()
-        if row is None:
-            return None
-        return ThreadState(
-            team=row["team"],
-            channel=row["channel"],
-            thread_ts=row["thread_ts"],
-            content_hash=row["content_hash"],
-            summary_ts=row["summary_ts"],
-            created_at=row["created_at"],
-            updated_at=row["updated_at"],
-        )
+        return None if row is None else thread_state(row)
 
     async def set_thread_article(
         self,
