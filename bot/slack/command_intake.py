@@ -17,7 +17,7 @@ from bot.config import Settings
 from bot.domain.usage import Usage
 from bot.slack import messages
 from bot.slack.context import SlackContext
-from bot.slack.job_payloads import UNMETERED_KINDS, CommandPayload, SharePayload
+from bot.slack.job_payloads import UNMETERED_KINDS, CommandPayload, SharePayload, SummaryPayload
 from bot.slack.markup import parse_message
 from bot.slack.render.command_reply import usage_text
 from bot.store.records import Job
@@ -91,10 +91,8 @@ async def take_command(ctx: SlackContext, body: dict[str, Any]) -> Taken:
         return Taken(messages.COMMAND_NO_ARTICLE.format(text=text[:80]))
     payload = CommandPayload(
         text=text,
-        urls=parsed.urls,
-        pasted_text=parsed.pasted_text,
-        note=parsed.note,
         response_url=str(body.get("response_url") or ""),
+        **SummaryPayload.parsed_fields(parsed),
     )
     key = _key("cmd", str(body.get("trigger_id") or text))
     job = await ctx.store.record_request(
