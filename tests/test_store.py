@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 import subprocess
 import sys
 import time
@@ -19,7 +20,7 @@ from bot.domain.article import Article
 from bot.domain.turn import Turn
 from bot.domain.usage import CallRecord, Usage
 from bot.store import Store
-from bot.store.engine import async_url, create_engine, writer
+from bot.store.engine import switch_to_wal, async_url, create_engine, writer
 from bot.store.migrations import LATEST_VERSION, Step, current_version, migrate
 from tests.shared_data import REPO_ROOT
 
@@ -549,6 +550,34 @@ async def test_processes_opening_a_fresh_database_together(db_url: str) -> None:
     finally:
         for s in stores:
             await s.close()
+
+
+class _LockedCursor:
+    """A sqlite3 cursor whose WAL switch meets another process's lock `times` times."""
+
+    def __init__(self, times: int, message: str = "database is locked") -> None:
+        self.left, self.message, self.calls = times, message, 0
+
+    def execute(self, sql: str) -> None:
+        self.calls += 1
+        if self.left:
+            self.left -= 1
+            raise sqlite3.OperationalError(self.message)
+
+
+def test_the_wal_switch_waits_out_a_lock_sqlite_reports_without_waiting() -> None:
+    cursor = _LockedCursor(times=3)
+    switch_to_wal(cursor, deadline=time.monotonic() + 5)
+    assert cursor.calls == 4
+
+
+def test_the_wal_switch_gives_up_at_the_busy_deadline_and_on_other_errors() -> None:
+    with pytest.raises(sqlite3.OperationalError, match="locked"):
+        switch_to_wal(_LockedCursor(times=10**6), deadline=time.monotonic() + 0.05)
+    other = _LockedCursor(times=1, message="disk I/O error")
+    with pytest.raises(sqlite3.OperationalError, match="disk"):
+        switch_to_wal(other, deadline=time.monotonic() + 5)
+    assert other.calls == 1
 
 
 # --- SQLite specifics and URLs ---------------------------------------------------------------

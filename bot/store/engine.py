@@ -10,6 +10,8 @@ read and then fail to upgrade to a write lock.
 
 from __future__ import annotations
 
+import sqlite3
+import time
 from pathlib import Path
 from typing import Any
 
@@ -77,7 +79,7 @@ def _configure_sqlite(engine: AsyncEngine, *, busy_timeout_ms: int) -> None:
         cursor = dbapi_connection.cursor()
         try:
             cursor.execute(f"PRAGMA busy_timeout = {busy_timeout_ms}")
-            cursor.execute("PRAGMA journal_mode = WAL")
+            switch_to_wal(cursor, deadline=time.monotonic() + busy_timeout_ms / 1000)
             cursor.execute("PRAGMA synchronous = NORMAL")
             cursor.execute("PRAGMA foreign_keys = ON")
         finally:
@@ -87,3 +89,26 @@ def _configure_sqlite(engine: AsyncEngine, *, busy_timeout_ms: int) -> None:
     def _on_begin(conn: Connection) -> None:
         mode = conn.get_execution_options().get(_BEGIN_OPTION, "DEFERRED")
         conn.exec_driver_sql(f"BEGIN {mode}")
+
+
+def switch_to_wal(cursor: Any, *, deadline: float) -> None:
+    """Put the database file in WAL mode, waiting out other processes creating it at the same time.
+
+    WAL is a property of the file, so this matters only while the file is new. Switching needs
+    an exclusive lock, and SQLite reports "database is locked" at once, without its busy
+    handler, when another connection is mid-switch or migrating: several processes opening a
+    fresh database together would otherwise fail at random. The short sleeps block this
+    connection's thread only during that start-up race.
+    """
+    delay = 0.005
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) and "busy" not in str(exc):
+                raise
+            if time.monotonic() + delay > deadline:
+                raise
+        time.sleep(delay)
+        delay = min(delay * 2, 0.1)
