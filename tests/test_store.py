@@ -20,7 +20,7 @@ from bot.domain.article import Article
 from bot.domain.turn import Turn
 from bot.domain.usage import CallRecord, Usage
 from bot.store import Store
-from bot.store.engine import switch_to_wal, async_url, create_engine, writer
+from bot.store.engine import async_url, create_engine, switch_to_wal, writer
 from bot.store.migrations import LATEST_VERSION, Step, current_version, migrate
 from tests.shared_data import REPO_ROOT
 
