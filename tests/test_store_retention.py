@@ -76,7 +76,7 @@ async def _fill(store: Store, team: str, channel: str, tag: str, *, finish: bool
         job_id=job.id, kind="summary", team=team, channel=channel, user="U1", value="good"
     )
     await store.save_pane_context(
-        channel, f"{tag}.9", team=team, user="U1", context_channel=channel
+        f"D-{tag}", f"{tag}.9", team=team, user="U1", context_channel=channel
     )
 
 
@@ -130,6 +130,7 @@ async def test_a_dry_run_counts_what_the_purge_then_deletes(store: Store) -> Non
     assert deleted == counted
     assert deleted["threads"] == deleted["turns"] == deleted["jobs"] == 1
     assert deleted["team_articles"] == 1  # the pasted text no thread of T1 reads any more
+    assert deleted["assistant_threads"] == 1  # the pane (in a DM) that was looking at C1
     # Only T1's C1 conversation went: T1's C2 and T2's C1 are whole; the shared cache too.
     assert await store.get_thread("C1", "a.1", team="T1") is None
     assert await store.get_thread("C2", "b.1", team="T1") is not None
@@ -138,6 +139,15 @@ async def test_a_dry_run_counts_what_the_purge_then_deletes(store: Store) -> Non
     after = await _snapshot(store)
     for shared in ("articles", "article_urls", "usage"):
         assert after[shared] == before[shared], shared
+
+
+async def test_purging_a_channel_takes_the_panes_that_looked_at_it(store: Store) -> None:
+    await _fill(store, "T1", "C1", "a")
+    await _fill(store, "T1", "C2", "b")
+    deleted = await store.purge(Purge(channel="C1"))
+    assert deleted["assistant_threads"] == 1 and deleted["threads"] == 1
+    assert await store.pane_thread("D-a", "a.9", team="T1") is None
+    assert await store.pane_thread("D-b", "b.9", team="T1") is not None
 
 
 async def test_purging_a_team_leaves_the_others(store: Store) -> None:

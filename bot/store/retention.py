@@ -16,7 +16,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, Table, and_, delete, exists, func, not_, select, true
+from sqlalchemy import ColumnElement, Table, and_, delete, exists, func, not_, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.store import tables
@@ -64,7 +64,7 @@ def _selections(purge: Purge) -> list[tuple[Table, ColumnElement[bool]]]:
         (t.turns, _match(t.turns, purge, "created_at")),
         (t.threads, _match(t.threads, purge, "updated_at")),
         (t.feedback, _match(t.feedback, purge, "updated_at")),
-        (t.assistant_threads, _match(t.assistant_threads, purge, "updated_at")),
+        (t.assistant_threads, _pane_threads(purge)),
         (t.jobs, jobs),
     ]
     if purge.channel is None:
@@ -88,6 +88,21 @@ def _team_articles(purge: Purge) -> ColumnElement[bool]:
     same = and_(th.c.team == ta.c.team, th.c.content_hash == ta.c.content_hash)
     selected = _match(th, purge, "updated_at")
     return and_(exists().where(same, selected), not_(exists().where(same, not_(selected))))
+
+
+def _pane_threads(purge: Purge) -> ColumnElement[bool]:
+    """Assistant-pane threads live in the user's DM with the bot, but remember the channel the
+    user was viewing: a channel purge takes those that looked at the channel too."""
+    pane = tables.assistant_threads
+    if purge.channel is None:
+        return _match(pane, purge, "updated_at")
+    in_channel = or_(pane.c.channel == purge.channel, pane.c.context_channel == purge.channel)
+    clauses = [in_channel]
+    if purge.team is not None:
+        clauses.append(pane.c.team == purge.team)
+    if purge.before is not None:
+        clauses.append(pane.c.updated_at < purge.before)
+    return and_(*clauses)
 
 
 def _team_results(purge: Purge) -> ColumnElement[bool]:
