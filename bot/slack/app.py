@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 import aiohttp
@@ -17,6 +18,7 @@ from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.authorization import AuthorizeResult
 from slack_sdk.errors import SlackApiError
 from slack_sdk.socket_mode.aiohttp import SocketModeClient
 from slack_sdk.socket_mode.request import SocketModeRequest
@@ -67,7 +69,10 @@ def bolt_app(
     signing_secret = secret.get_secret_value() if secret else ""
     if distribution is None:
         app = AsyncApp(
-            client=ctx.client, signing_secret=signing_secret, process_before_response=True
+            client=_tokenless_copy(ctx.client),  # the token travels in the authorize result
+            signing_secret=signing_secret,
+            process_before_response=True,
+            authorize=_known_identity(ctx),
         )
     else:  # events are authorized against the installation store: unknown workspaces dropped
         app = AsyncApp(
@@ -80,6 +85,42 @@ def bolt_app(
         )
     register(app, ctx, runner)
     return app
+
+
+def _known_identity(ctx: SlackContext) -> Callable[..., Awaitable[AuthorizeResult]]:
+    """Bolt's authorize for one workspace: the identity `auth.test` gave at start-up.
+
+    Bolt's own single-workspace authorization calls `auth.test` on the first event, and
+    every event that arrives before that answer calls it too: a burst after a restart made
+    100 calls to Slack before the first ack. If that call fails, bolt answers the event with
+    an error page that Slack takes as delivered, so the mention is lost. SLACK_BOT_TOKEN was
+    checked when the bot started; events need no second check.
+    """
+    token = ctx.client.token
+
+    async def authorize(
+        enterprise_id: str | None, team_id: str | None, user_id: str | None
+    ) -> AuthorizeResult:
+        return AuthorizeResult(
+            enterprise_id=enterprise_id,
+            team_id=ctx.team_id or team_id,
+            bot_user_id=ctx.bot_user_id,
+            bot_id=ctx.bot_id,
+            bot_token=token,
+            user_id=user_id,
+        )
+
+    return authorize
+
+
+def _tokenless_copy(client: AsyncWebClient) -> AsyncWebClient:
+    """`client`'s address and retries without its token (bolt refuses a token beside an
+    authorize function, and builds each request's client from this one)."""
+    return AsyncWebClient(
+        base_url=client.base_url,
+        retry_handlers=list(client.retry_handlers or []),
+        timeout=client.timeout,
+    )
 
 
 def oauth_routes(web_app: web.Application, app: AsyncApp) -> None:

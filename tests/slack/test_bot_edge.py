@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -95,3 +96,21 @@ async def test_metrics_count_requests_and_show_the_queue(tmp_path: Path, mode: s
         assert idle[done] == before + 1
         assert idle["articlebot_queue_depth{}"] == 0
         assert idle["articlebot_oldest_job_age_seconds{}"] == 0
+
+
+@pytest.mark.parametrize("mode", ["socket", "http"])
+async def test_events_after_start_are_authorized_without_asking_slack_again(
+    tmp_path: Path, mode: str
+) -> None:
+    """The token was checked at start-up: a burst of mentions makes no auth.test calls, and an
+    auth.test outage at that moment loses none of them (bolt would answer each with an error
+    page that Slack takes as delivered)."""
+    async with running_bot(tmp_path, mode) as h:  # type: ignore[arg-type]
+        checked_at_start = len(h.slack.calls_to("auth.test"))
+        assert checked_at_start == 1
+        h.slack.inject_fault("auth.test", "http_500", times=1000)
+        link = f"<{h.web.url('/tidal')}>"
+        mentions = await asyncio.gather(*(h.mention(f"{link} #{n}") for n in range(5)))
+        for message, _ in mentions:
+            await h.wait_replies(message.ts, lambda found: any(map(is_summary, found)))
+        assert len(h.slack.calls_to("auth.test")) == checked_at_start
