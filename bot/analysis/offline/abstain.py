@@ -66,6 +66,9 @@ MIN_PASSAGE = 0.2
 # finds one of its words there, so the paragraph must hold this much of the question instead.
 SHORT_PASSAGE = 2
 MIN_SHORT_PASSAGE = 0.45
+# Prefixes that turn a word into its opposite, on stems of at least MIN_STEM letters.
+NEGATING_PREFIXES = ("un", "in", "im", "il", "ir", "non", "dis")
+MIN_STEM = 4
 # Cut-offs `articlebot eval` reports the trade-off at (the default is added among them).
 TRADEOFF_CUTOFFS = (0.5, 0.6, 0.65, 0.7, 0.75, 0.8, 0.9)
 
@@ -123,5 +126,19 @@ def number_elsewhere(info: QuestionInfo, sentence: str) -> bool:
 
 
 def antonym(info: QuestionInfo, sentence: str) -> bool:
+    """The sentence says the opposite of a question word: a listed antonym ("smallest" for
+    "largest") or the word with a negating prefix added or taken away ("insignificant" asked,
+    "significant" said)."""
     words = {t.norm for t in tokens(sentence)}
-    return any(w in ANTONYMS and w not in words and ANTONYMS[w] in words for w in info.words)
+    return any(
+        w not in words and (ANTONYMS.get(w) in words or _prefix_opposite(w, words))
+        for w in info.words
+    )
+
+
+def _prefix_opposite(word: str, words: set[str]) -> bool:
+    return any(
+        (word.startswith(p) and len(word) - len(p) >= MIN_STEM and word[len(p) :] in words)
+        or (len(word) >= MIN_STEM and p + word in words)
+        for p in NEGATING_PREFIXES
+    )
