@@ -26,16 +26,14 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from offline_abstention import run  # noqa: E402  (bench/ is on the path when run)
+
 from bot.analysis.offline.abstain import RULE  # noqa: E402
-from bot.analysis.offline.answer import assess  # noqa: E402
 from bot.analysis.offline.features import ABSTAIN_FEATURES, question_terms  # noqa: E402
 from bot.analysis.offline.sentence_index import SentenceIndex, sentence_index  # noqa: E402
 from bot.analysis.offline.spans import tokens  # noqa: E402
-from bot.analysis.retrieval import select_paragraphs  # noqa: E402
 from bot.analysis.text import STOPWORDS, normalize  # noqa: E402
-from bot.config import Settings  # noqa: E402
 from bot.eval.dataset import load_dataset  # noqa: E402
-from bot.tokens import count_tokens  # noqa: E402
 
 QA = REPO.parent / "shared" / "bench-data" / "qa"
 MAX_REFUSED = 0.10
@@ -87,30 +85,23 @@ def candidates(index: SentenceIndex, question: str, row: int) -> list[float]:
 
 def read(path: Path) -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray]:
     """Per question: article id, feature row, refused before any score, unanswerable."""
-    budget = Settings(_env_file=None).qa_context_tokens  # type: ignore[call-arg]
-    ids: list[str] = []
+    index = {e.id: sentence_index(e.article()) for e in load_dataset(path)}
+    asked = [q.q for e in load_dataset(path) for q in e.questions]
     rows: list[list[float]] = []
     outright: list[bool] = []
-    impossible: list[bool] = []
-    width = len(ABSTAIN_FEATURES) + len(CANDIDATES)
-    for entry in load_dataset(path):
-        article = entry.article()
-        index = sentence_index(article)
-        for item in entry.questions:
-            numbers = select_paragraphs(
-                article, item.q, budget_tokens=budget, count_tokens=count_tokens
-            )
-            found = assess(article, item.q, paragraphs=numbers)
-            ids.append(entry.id)
-            impossible.append(item.is_impossible)
-            if found is None:
-                rows.append([0.0] * width)
-                outright.append(True)
-                continue
-            row = index.sentences.index(found.sentences[0])
-            rows.append([*found.features, *candidates(index, item.q, row)])
-            outright.append(bool(found.absent) or found.support <= 0.0)
-    return ids, np.array(rows), np.array(outright), np.array(impossible)
+    read_rows = run(path)  # the engine's reading of every question, as offline_abstention's
+    for row, question in zip(read_rows, asked, strict=True):
+        found, idx = row.found, index[row.article]
+        if found is None:
+            rows.append([0.0] * (len(ABSTAIN_FEATURES) + len(CANDIDATES)))
+            outright.append(True)
+            continue
+        best = idx.sentences.index(found.sentences[0])
+        rows.append([*found.features, *candidates(idx, question, best)])
+        outright.append(bool(found.absent) or found.support <= 0.0)
+    ids = [r.article for r in read_rows]
+    impossible = np.array([r.impossible for r in read_rows])
+    return ids, np.array(rows), np.array(outright), impossible
 
 
 def declined_at_own_cut(x: np.ndarray, out: np.ndarray, imp: np.ndarray, w: np.ndarray) -> float:
