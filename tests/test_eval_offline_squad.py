@@ -44,7 +44,7 @@ async def test_abstention_separates_the_two_kinds_of_question(offline_run) -> No
     ab = m.abstention
     assert ab.impossible == 75 and ab.declined_impossible is not None
     assert ab.refused_answerable is not None
-    # Measured 0.31 declined / 0.01 refused: far better than a coin that refuses at random.
+    # Measured 0.28 declined / 0.04 refused: far better than a coin that refuses at random.
     assert ab.declined_impossible >= 0.2
     assert ab.refused_answerable <= 0.12
     assert ab.declined_impossible >= 2 * ab.refused_answerable
@@ -60,9 +60,10 @@ async def test_answers_are_spans_and_quotes_are_verbatim(articles, offline_run) 
         if r.answerable:
             assert r.quotes and r.answer.rstrip(".") in r.quotes[0].text, r.question_id
     assert m.grounding.quotes_dropped == 0 and m.grounding.unsupported == 0
-    # Spans, not sentences: answers are a few words (measured F1 ~0.3, sentences ~0.15).
+    # Spans, not sentences: answers are a few words (measured F1 ~0.4, sentences ~0.15); quotes
+    # are the answer's clause (measured ~0.29; whole sentences gave ~0.23).
     assert m.answers.f1 is not None and m.answers.f1 >= 0.22
-    assert m.answers.best_quote_f1 is not None and m.answers.best_quote_f1 >= 0.15
+    assert m.answers.best_quote_f1 is not None and m.answers.best_quote_f1 >= 0.25
 
 
 async def test_tradeoff_is_monotone_and_its_default_is_what_the_engine_did(offline_run) -> None:

@@ -11,9 +11,10 @@ import itertools
 
 import pytest
 
-from bot.analysis.offline.abstain import MIN_SUPPORT, RULE
+from bot.analysis.offline.abstain import MIN_SUPPORT, RULE, antonym
 from bot.analysis.offline.features import ABSTAIN_FEATURES, ABSTAIN_SIGNS, RANK_FEATURES
 from bot.analysis.offline.learned import LinearModel
+from bot.analysis.offline.questions import read_question
 from bot.analysis.offline.weights import RANKER
 
 
@@ -59,3 +60,18 @@ def test_the_default_cut_off_lets_a_sentence_without_faults_through() -> None:
     clean = [0.0] * len(RULE.features)
     negated = [1.0 if name == "negation" else 0.0 for name in RULE.features]
     assert RULE.score(clean) >= MIN_SUPPORT > RULE.score(negated)
+
+
+@pytest.mark.parametrize(
+    ("said", "asked"),
+    [("official", "unofficial"), ("significant", "insignificant"), ("approved", "disapproved")],
+)
+def test_a_question_asking_the_opposite_of_the_sentence_loses_support(said, asked) -> None:
+    """The antonym check reads negating prefixes both ways: asking "unofficial" of a sentence
+    that says "official" (or the reverse) is an antonym; the same word, or neither, is not."""
+    sentence = f"The {said} report on the harbour was published by the council in March."
+    for question_word, sentence_word in ((asked, said), (said, asked)):
+        info = read_question(f"Who published the {question_word} report on the harbour?")
+        assert antonym(info, sentence.replace(said, sentence_word))
+        assert not antonym(info, sentence.replace(said, question_word))
+        assert not antonym(info, "The council published a report on the harbour in March.")

@@ -7,12 +7,15 @@ the question (`thin`). Otherwise the support score starts at 1 and loses (`RULE`
 - spread: the share of the question (IDF-weighted) that only the rest of the paragraph adds,
   not the sentence (the relation asked about is not the one the sentence states);
 - negation: the question negates ("Which did not..."), the sentence doesn't;
-- antonym: the sentence has the opposite of a question word ("smallest" for "largest");
+- antonym: the sentence has the opposite of a question word ("smallest" for "largest",
+  "significant" for "insignificant");
 - number: a number of the question that the article has, but not in that sentence;
 - type: no candidate of the expected kind ("who" wants a name the question doesn't give).
 A logistic regression over all twenty features, fitted on half the tuning articles within the
 signs a reader's reasons allow, does worse on the other half at the operating point than this
 score (`bench/offline_learn.py` prints both), so the score ships and the model stays a bench.
+Other signals aimed at how SQuAD 2.0's unanswerable questions were made (an ordinal swapped, a
+word the paragraph lacks) gain nothing on held-out articles (`bench/offline_signals.py`).
 """
 
 from __future__ import annotations
@@ -66,6 +69,9 @@ MIN_PASSAGE = 0.2
 # finds one of its words there, so the paragraph must hold this much of the question instead.
 SHORT_PASSAGE = 2
 MIN_SHORT_PASSAGE = 0.45
+# Prefixes that turn a word into its opposite, on stems of at least MIN_STEM letters.
+NEGATING_PREFIXES = ("un", "in", "im", "il", "ir", "non", "dis")
+MIN_STEM = 4
 # Cut-offs `articlebot eval` reports the trade-off at (the default is added among them).
 TRADEOFF_CUTOFFS = (0.5, 0.6, 0.65, 0.7, 0.75, 0.8, 0.9)
 
@@ -123,5 +129,19 @@ def number_elsewhere(info: QuestionInfo, sentence: str) -> bool:
 
 
 def antonym(info: QuestionInfo, sentence: str) -> bool:
+    """The sentence says the opposite of a question word: a listed antonym ("smallest" for
+    "largest") or the word with a negating prefix added or taken away ("insignificant" asked,
+    "significant" said)."""
     words = {t.norm for t in tokens(sentence)}
-    return any(w in ANTONYMS and w not in words and ANTONYMS[w] in words for w in info.words)
+    return any(
+        w not in words and (ANTONYMS.get(w) in words or _prefix_opposite(w, words))
+        for w in info.words
+    )
+
+
+def _prefix_opposite(word: str, words: set[str]) -> bool:
+    return any(
+        (word.startswith(p) and len(word) - len(p) >= MIN_STEM and word[len(p) :] in words)
+        or (len(word) >= MIN_STEM and p + word in words)
+        for p in NEGATING_PREFIXES
+    )

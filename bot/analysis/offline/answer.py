@@ -1,16 +1,18 @@
-"""Offline answers: the span of the article that answers, quoted in its verbatim sentence.
+"""Offline answers: the span of the article that answers, quoted verbatim from its sentence.
 
 Sentences are ranked with BM25 (the same terms as paragraph retrieval), and the few best are
 re-read for how much of the question they cover and whether they hold the kind of answer asked
 for (`abstain`). If the evidence is too thin, the honest answer is that the article doesn't say
 (naming what it never mentions, when that is why). Otherwise the answer text is the span that
 answers (a name, a date, a number, a short phrase: `spans`), or the sentence itself when no span
-fits, and the sentence is the quote. Only story sentences are used, not captions or teasers
+fits; the quote is the clause of the sentence that holds the span and a word of the question
+(`clauses`), or the whole sentence. Only story sentences are used, not captions or teasers
 for other stories, unless the article has nothing else.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -19,6 +21,7 @@ from rapidfuzz import fuzz, process
 
 from bot.analysis.models import Answer, Quote
 from bot.analysis.offline.abstain import MIN_SUPPORT, RULE, abstain_features, thin
+from bot.analysis.offline.clauses import answer_clause
 from bot.analysis.offline.features import (
     QuestionTerms,
     Scores,
@@ -45,6 +48,7 @@ RUNNER_UP = 0.15
 PARAGRAPH_WEIGHT = 2.0
 # Sentences the learned ranker re-reads, the best by BM25 first.
 RERANK = 8
+_DIGITS = re.compile(r"\d(?:[\d.]*\d)?")
 # How close (rapidfuzz ratio) a misspelt name must be to a word of the article.
 FUZZY_NAME = 80
 
@@ -61,13 +65,15 @@ def _present(index: SentenceIndex, name: str) -> bool:
 
 def _word_present(index: SentenceIndex, name: str) -> bool:
     """As written, as a prefix ("1970" in "1970s"), as the initials of a capitalised run
-    ("UN"), or misspelt by a letter or two ("Celeron" for "Céloron")?"""
+    ("UN"), or misspelt by a letter or two ("Celeron" for "Céloron")? A number is looked for
+    whole: "3,222,000" is not in an article that says "4,222,000" and "3"."""
+    word = normalize(name).replace(",", "")
+    number = _DIGITS.match(word)
+    if number is not None:
+        return any(n.startswith(number.group()) for n in index.numbers)
     keys = match_keys(name, frozenset())
     if not keys or all(k in index.vocabulary for k in keys):
         return True
-    word = normalize(name).replace(",", "")
-    if word[:1].isdigit():
-        return any(w.startswith(word) for w in index.words if w[:1].isdigit())
     if name.isupper() and word in index.initials:
         return True
     if word in MONTHS_DAYS:
@@ -97,6 +103,7 @@ class Assessment:
     sentences: tuple[Sentence, ...]  # the best first, then runners-up in article order
     span: Span | None
     absent: tuple[str, ...]  # question names the article never mentions
+    quote: str  # what is quoted of the best sentence: the clause with the answer, or all of it
     features: tuple[float, ...]  # the abstention features (`ABSTAIN_FEATURES` order)
     support: float  # how well the sentence supports an answer (0: a name absent, too thin)
 
@@ -125,7 +132,10 @@ def assess(
     support = 0.0 if outright else max(0.0, models.abstainer.score(features))
     picked = _quoted(index, q, ranked)
     span = best_span(picked[0].text, q.span_keys, q.info.answer_type, q.info.counted)
-    return Assessment(q.info, picked, span, absent, features, support)
+    quote = picked[0].text
+    if span is not None and not q.info.compound:
+        quote = answer_clause(quote, span, q.keys)
+    return Assessment(q.info, picked, span, absent, quote, features, support)
 
 
 def sentence_scores(
@@ -208,7 +218,9 @@ def decide(found: Assessment, cutoff: float) -> Answer:
         return Answer(answer=not_mentioned(found.absent), answerable=False, supported=False)
     if found.support < cutoff:
         return Answer(answer=NOT_SAID, answerable=False, supported=False)
-    quotes = [Quote(text=s.text, paragraph=s.paragraph) for s in found.sentences]
+    first, *rest = found.sentences
+    quotes = [Quote(text=found.quote, paragraph=first.paragraph)]
+    quotes += [Quote(text=s.text, paragraph=s.paragraph) for s in rest]
     if found.span is not None:
         text = found.span.text
     elif found.info.compound:

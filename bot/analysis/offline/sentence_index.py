@@ -32,6 +32,7 @@ class SentenceIndex:
     vocabulary: frozenset[str]  # every word and word prefix of the article
     words: tuple[str, ...]  # every distinct word of the article (for misspelt names)
     initials: frozenset[str]  # "un" for "United Nations": what acronyms may stand for
+    numbers: frozenset[str]  # every number as written, without thousands commas ("4222000")
 
     def idf(self, word: str) -> float:
         n = len(self.sentences)
@@ -69,6 +70,7 @@ def key(word: str) -> str:
     return word if len(word) <= PREFIX_LEN else word[:PREFIX_LEN] + "~"
 
 
+_NUMBER = re.compile(r"\d(?:[\d,.]*\d)?")
 _CAPITAL_RUN = re.compile(r"(?:\b[A-Z][\w’'-]*(?:\s+(?:of|for|and|the)\s+|\s+)){1,5}[A-Z][\w’'-]*")
 
 
@@ -99,8 +101,9 @@ def _build_index(article: Article) -> SentenceIndex:
     distinct = set(tokenize(article.text))  # once: the vocabulary is derived from it
     vocabulary = frozenset(key(w) for w in distinct)
     words = tuple(sorted(distinct))
+    numbers = frozenset(m.group().replace(",", "") for m in _NUMBER.finditer(article.text))
     return SentenceIndex(
-        sentences, bm25, sequences, terms, df, vocabulary, words, _initials(article.text)
+        sentences, bm25, sequences, terms, df, vocabulary, words, _initials(article.text), numbers
     )
 
 
