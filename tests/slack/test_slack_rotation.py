@@ -1,0 +1,171 @@
+"""Token rotation end to end: the fake Slack issues expiring `xoxe.xoxb-` tokens with single-use
+refresh tokens, as Slack does when the app has rotation on.
+
+A token in its last two hours is refreshed before it is used, by events (bolt's authorize) and
+by jobs alike; the expired one is never sent (Slack would answer `token_expired`). Two replicas
+needing the refresh at once refresh once: the loser would otherwise get
+`invalid_refresh_token`, drop its event, and maybe store a dead refresh token.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+from sqlalchemy import text
+
+from bot.slack.app import SlackBot
+from tests.fakes.slack import events
+from tests.fakes.slack.store import Message
+from tests.slack.harness import CHANNEL, SIGNING_SECRET, BotHarness, is_summary, running_bot
+from tests.slack.test_slack_oauth import OAUTH, _get, _start_install
+
+pytestmark = pytest.mark.slow
+pytest_plugins = ["tests.store_fixtures"]
+# Issued with one hour to live: inside the two-hour window before expiry, so due for a refresh.
+NEARLY_EXPIRED_S = 3600
+
+
+async def _install_nearly_expired(h: BotHarness) -> str:
+    """Install with rotation on; the token has an hour left. Then an hour passes for Slack
+    (that token is now expired there). Returns the refresh token the install stored."""
+    h.slack.oauth.rotation = True
+    h.slack.oauth.token_lifetime_s = NEARLY_EXPIRED_S
+    state = await _start_install(h)
+    code = h.slack.oauth.approve()
+    status, page, _ = await _get(h, f"/slack/oauth_redirect?code={code}&state={state}", state)
+    assert status == 200, page
+    h.slack.oauth.token_lifetime_s = 43200
+    h.slack.oauth.advance(NEARLY_EXPIRED_S + 1)
+    [installed] = await _stored(h)
+    assert installed[0].startswith("xoxe.xoxb-")
+    return str(installed[1])
+
+
+async def _stored(h: BotHarness) -> list[tuple[Any, ...]]:
+    assert h.bot is not None
+    async with h.bot.ctx.store.engine.connect() as conn:
+        sql = "SELECT bot_token, bot_refresh_token FROM slack_bots"
+        return [tuple(row) for row in await conn.execute(text(sql))]
+
+
+def _refused(h: BotHarness) -> list[str]:
+    """Slack errors that a stale or lost token would cause."""
+    bad = ("token_expired", "invalid_refresh_token", "invalid_auth")
+    return [
+        str(c.response["error"])
+        for c in h.slack.calls
+        if c.response and c.response.get("error") in bad
+    ]
+
+
+def _tokens_used(h: BotHarness, thread_ts: str) -> set[str | None]:
+    methods = ("chat.postMessage", "chat.update", "chat.startStream", "reactions.add")
+    return {
+        call.token
+        for method in methods
+        for call in h.slack.calls_to(method)
+        if thread_ts in (call.params.get("thread_ts"), call.params.get("timestamp"))
+    }
+
+
+@pytest.fixture
+async def harness(tmp_path: Path) -> AsyncIterator[BotHarness]:
+    async with running_bot(tmp_path, "http", **OAUTH) as h:
+        yield h
+
+
+async def test_an_event_after_the_token_nears_expiry_uses_a_refreshed_one(
+    harness: BotHarness,
+) -> None:
+    h = harness
+    first_refresh = await _install_nearly_expired(h)
+    message, _ = await h.mention(f"<{h.web.url('/tidal')}>")
+    await h.wait_replies(message.ts, lambda rs: any(is_summary(r) for r in rs))
+    await h.wait_idle()
+    assert h.slack.oauth.refreshed == [first_refresh]  # once, for the event and its job
+    current = h.slack.workspace.bot_token
+    assert _tokens_used(h, message.ts) == {current}
+    assert [c.token for c in h.slack.calls_to("auth.test")][-1] == current  # bolt's authorize
+    assert _refused(h) == []
+    assert await _stored(h) == [(current, next(iter(h.slack.oauth.valid_refresh_tokens())))]
+
+
+async def test_a_job_run_after_the_token_nears_expiry_uses_a_refreshed_one(
+    harness: BotHarness,
+) -> None:
+    """A job recorded earlier (say by a replica that has since died) is resumed after an hour:
+    the job side refreshes the token itself, with no event to do it first."""
+    h = harness
+    first_refresh = await _install_nearly_expired(h)
+    assert h.bot is not None
+    said = f"<@{h.slack.bot_user_id}> <{h.web.url('/tidal')}>"
+    message = h.slack.add_message(CHANNEL, said)
+    job = await h.bot.ctx.store.record_request(
+        event_id=None,
+        channel=CHANNEL,
+        ts=message.ts,
+        kind="summary",
+        payload={"text": said},
+        team=events.TEAM_ID,
+        user=events.USER_ID,
+        thread_ts=message.ts,
+    )
+    assert job is not None  # pending: the runner's sweep picks it up
+    await h.wait_replies(message.ts, lambda rs: any(is_summary(r) for r in rs))
+    await h.wait_idle()
+    assert h.slack.oauth.refreshed == [first_refresh]
+    assert _tokens_used(h, message.ts) == {h.slack.workspace.bot_token}
+    assert _refused(h) == []
+
+
+@pytest.fixture
+async def replicas(db_url: str, tmp_path: Path) -> AsyncIterator[tuple[BotHarness, SlackBot]]:
+    async with running_bot(tmp_path, "http", database_url=db_url, **OAUTH) as first:
+        second = await SlackBot.start(first.settings(), http=True, port=0)
+        try:
+            yield first, second
+        finally:
+            await second.stop()
+
+
+async def _post_event(port: int | None, h: BotHarness, event: dict[str, Any]) -> int:
+    body = json.dumps(h.slack.event_body(event)).encode()
+    headers = {"Content-Type": "application/json", **h.slack.sign(body, SIGNING_SECRET)}
+    async with (
+        aiohttp.ClientSession() as session,
+        session.post(f"http://127.0.0.1:{port}/slack/events", data=body, headers=headers) as r,
+    ):
+        return r.status
+
+
+async def test_two_replicas_refreshing_at_once_refresh_once(
+    replicas: tuple[BotHarness, SlackBot],
+) -> None:
+    a, b = replicas
+    assert a.bot is not None
+    first_refresh = await _install_nearly_expired(a)
+    asked: list[Message] = []
+    deliveries = []
+    for port in (a.bot.port, b.port):  # one event to each replica, at the same moment
+        message, event = a.slack.user_message(
+            CHANNEL, f"<@{a.slack.bot_user_id}> <{a.web.url('/tidal')}>"
+        )
+        asked.append(message)
+        deliveries.append(_post_event(port, a, event))
+    assert await asyncio.gather(*deliveries) == [200, 200]
+    for message in asked:
+        await a.wait_replies(message.ts, lambda rs: any(is_summary(r) for r in rs))
+    await a.slack.wait_for_async(lambda: not a.bot.runner.busy and not b.runner.busy)  # type: ignore[union-attr]
+
+    assert a.slack.oauth.refreshed == [first_refresh]
+    current = a.slack.workspace.bot_token
+    assert all(_tokens_used(a, m.ts) == {current} for m in asked)
+    assert _refused(a) == []
+    # What is stored is what Slack will take next time: the refresh chain is not broken.
+    assert await _stored(a) == [(current, next(iter(a.slack.oauth.valid_refresh_tokens())))]
