@@ -25,6 +25,7 @@ from dataclasses import dataclass
 
 from slack_bolt.oauth.async_oauth_flow import AsyncOAuthFlow
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
+from slack_sdk.errors import SlackTokenRotationError
 from slack_sdk.oauth.state_store.sqlalchemy import AsyncSQLAlchemyOAuthStateStore
 from slack_sdk.oauth.token_rotation.async_rotator import AsyncTokenRotator
 from slack_sdk.web.async_client import AsyncWebClient
@@ -105,11 +106,18 @@ class WorkspaceClients:
             await self.store.note_enterprise(team, enterprise)
 
     async def _find(self, team: str, enterprise: str | None) -> Workspace | None:
-        bot = await self.installations.async_find_bot(enterprise_id=enterprise, team_id=team)
-        if bot is None and enterprise is not None:
-            bot = await self.installations.async_find_bot(
-                enterprise_id=enterprise, team_id=None, is_enterprise_install=True
-            )
+        try:
+            bot = await self.installations.async_find_bot(enterprise_id=enterprise, team_id=team)
+            if bot is None and enterprise is not None:
+                bot = await self.installations.async_find_bot(
+                    enterprise_id=enterprise, team_id=None, is_enterprise_install=True
+                )
+        except SlackTokenRotationError as exc:
+            # As bolt's authorize: a refresh Slack refuses leaves no usable token (the workspace
+            # must reinstall); failing here would only make the job sweeper retry every second.
+            error = exc.api_error.response.get("error", "unknown error")
+            log.warning("workspace %s: Slack refused the token refresh (%s)", team, error)
+            return None
         if bot is None or not bot.bot_token:
             return None
         client = web_client(self.settings, token=bot.bot_token)

@@ -21,6 +21,7 @@ from sqlalchemy import text
 
 from bot.slack.app import SlackBot
 from tests.fakes.slack import events
+from tests.fakes.slack.oauth import CLIENT_ID, CLIENT_SECRET
 from tests.fakes.slack.store import Message
 from tests.slack.harness import CHANNEL, SIGNING_SECRET, BotHarness, is_summary, running_bot
 from tests.slack.test_slack_oauth import OAUTH, _get, _start_install
@@ -169,3 +170,45 @@ async def test_two_replicas_refreshing_at_once_refresh_once(
     assert _refused(a) == []
     # What is stored is what Slack will take next time: the refresh chain is not broken.
     assert await _stored(a) == [(current, next(iter(a.slack.oauth.valid_refresh_tokens())))]
+
+
+async def test_a_broken_refresh_chain_drops_the_work_once(harness: BotHarness) -> None:
+    """The stored refresh token no longer works (e.g. a replica died between Slack's answer and
+    its commit): the job ends as "no installation" after one refused refresh, not a retry loop,
+    and nothing is posted with the expired token."""
+    h = harness
+    stored = await _install_nearly_expired(h)
+    h.slack.oauth.access(  # someone else spends it; the new pair never reaches the database
+        {
+            "client_id": CLIENT_ID,
+            "client_secret": CLIENT_SECRET,
+            "grant_type": "refresh_token",
+            "refresh_token": stored,
+        }
+    )
+    assert h.bot is not None
+    job = await h.bot.ctx.store.record_request(
+        event_id=None,
+        channel=CHANNEL,
+        ts="1700000000.000200",
+        kind="summary",
+        payload={"text": f"<{h.web.url('/tidal')}>"},
+        team=events.TEAM_ID,
+        user=events.USER_ID,
+        thread_ts="1700000000.000200",
+    )
+    assert job is not None
+
+    async def finished() -> bool:
+        found = await h.bot.ctx.store.get_job(job.id)  # type: ignore[union-attr]
+        return found is not None and found.status == "failed"
+
+    for _ in range(200):
+        if await finished():
+            break
+        await asyncio.sleep(0.05)
+    assert await finished()
+    await asyncio.sleep(1.5)  # a sweep or two later: no second attempt
+    refusals = [c for c in h.slack.calls_to("oauth.v2.access") if not c.ok]
+    assert [c.response and c.response["error"] for c in refusals] == ["invalid_refresh_token"]
+    assert h.slack.calls_to("chat.postMessage") == []
