@@ -127,6 +127,11 @@ class WorkspaceClients:
         """Delete the workspace's own installation (uninstalled, or its tokens revoked)."""
         await self.installations.async_delete_all(enterprise_id=enterprise, team_id=team)
 
+    async def has_own_installation(self, team: str, enterprise: str | None) -> bool:
+        """Whether the workspace installed the app itself (not only through its org)."""
+        bot = await self.installations.async_find_bot(enterprise_id=enterprise, team_id=team)
+        return bot is not None
+
     async def forget_org(self, enterprise: str) -> list[str]:
         """Delete the org-wide installation; returns the org's workspaces the bot knew that
         are now without any installation (those that installed the app themselves stay)."""

@@ -137,3 +137,29 @@ async def test_an_org_install_serves_its_workspaces_and_leaves_with_their_data(
     await h.wait_replies(later.ts, lambda rs: any(is_summary(r) for r in rs), channel=CHANNELS[OWN])
     await h.wait_idle()
     assert await _rows(h, "SELECT team FROM threads") == {(OWN,)}
+
+
+async def test_a_workspace_taken_from_the_org_install_loses_only_its_data(
+    harness: BotHarness,
+) -> None:
+    h = harness
+    org = h.slack.add_org(ORG)
+    own = h.slack.add_workspace(OWN, "U0OWNBOT", enterprise_id=ORG)
+    await _install(h, org)
+    await _install(h, own)
+    for team, seen_by in ((GRID_A, org), (GRID_B, org), (OWN, own)):
+        message = await _mention(h, team, seen_by)
+        await h.wait_replies(
+            message.ts, lambda rs: any(is_summary(r) for r in rs), channel=CHANNELS[team]
+        )
+    await h.wait_idle()
+
+    # The admin removes GRID_B and OWN from the org install; OWN installed the app itself.
+    revoked = events.team_access_revoked([GRID_B, OWN])
+    assert await _deliver(h, revoked, ORG, org) == 200
+    assert await _rows(h, "SELECT team FROM threads") == {(GRID_A,), (OWN,)}
+    assert await _rows(h, "SELECT team FROM workspaces") == {(GRID_A,), (OWN,)}
+    assert await _rows(h, "SELECT enterprise_id, team_id FROM slack_bots") == {
+        (ORG, None),
+        (ORG, OWN),
+    }

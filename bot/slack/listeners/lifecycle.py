@@ -5,8 +5,10 @@ and delete its data (see `bot.store.erasure`); bolt lets both events through wit
 authorization check, since the token is already dead. On Enterprise Grid, the installation
 that left is the one `authorizations[0]` names: a workspace's own (org + team), or the org-wide
 one (`is_enterprise_install`), whose leaving takes the data of every workspace of the org that
-has no installation of its own left. An archived or deleted channel drops its
-pending jobs. Each runs before the ack: if the database is down, Slack delivers it again.
+has no installation of its own left. `team_access_revoked`: an org admin took workspaces
+away from the org-wide install; those without their own installation lose their data too. An
+archived or deleted channel drops its pending jobs. Each runs before the ack: if the database
+is down, Slack delivers it again.
 """
 
 from __future__ import annotations
@@ -63,6 +65,19 @@ async def _erase(ctx: SlackContext, runner: JobRunner, team: str, why: str) -> N
     )
 
 
+async def forget_revoked_teams(
+    ctx: SlackContext, runner: JobRunner, enterprise: str | None, event: dict[str, Any]
+) -> None:
+    """Workspaces taken away from the org-wide install: erase those it alone served."""
+    if ctx.workspaces is None:
+        return
+    for team in event.get("team_ids") or []:
+        if not isinstance(team, str) or not team:
+            continue
+        if not await ctx.workspaces.has_own_installation(team, enterprise):
+            await _erase(ctx, runner, team, "was removed from the org-wide install")
+
+
 def _bot_tokens_revoked(event: dict[str, Any]) -> bool:
     tokens = event.get("tokens")
     return isinstance(tokens, dict) and bool(tokens.get("bot"))
@@ -79,6 +94,13 @@ def register(app: AsyncApp, ctx: SlackContext, runner: JobRunner) -> None:
         # Only the bot token matters: user tokens (if any) are not what the bot works with.
         if _bot_tokens_revoked(event):
             await forget_installation(ctx, runner, body, "revoked the bot token")
+        await ack()
+
+    @app.event("team_access_revoked")
+    async def on_team_access_revoked(
+        body: dict[str, Any], event: dict[str, Any], ack: AsyncAck
+    ) -> None:
+        await forget_revoked_teams(ctx, runner, scope_of(body).enterprise, event)
         await ack()
 
     for name in CHANNEL_GONE_EVENTS:

@@ -28,6 +28,7 @@ def register(app: AsyncApp, ctx: SlackContext) -> None:
         event = body.get("event")
         leaving = isinstance(event, dict) and event.get("type") in LEAVING
         scope = scope_of(body)
-        if scope.team is not None and not leaving:
+        org_level = scope.team == scope.enterprise  # an org's own event names no workspace
+        if scope.team is not None and not leaving and not org_level:
             await workspaces.remember_org(scope.team, scope.enterprise)
         await next()

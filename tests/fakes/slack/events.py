@@ -317,6 +317,11 @@ def app_uninstalled() -> dict[str, Any]:
     return {"type": "app_uninstalled", "event_ts": _now_ts()}
 
 
+def team_access_revoked(team_ids: list[str]) -> dict[str, Any]:
+    """Sent to an org-wide install when an org admin removes workspaces from it."""
+    return {"type": "team_access_revoked", "team_ids": list(team_ids), "event_ts": _now_ts()}
+
+
 def tokens_revoked(*, bot: list[str], oauth: list[str] | None = None) -> dict[str, Any]:
     """Slack lists the revoked tokens by the user id they act as."""
     return {
