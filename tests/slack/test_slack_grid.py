@@ -20,7 +20,7 @@ from sqlalchemy import text
 from tests.fakes.slack import events
 from tests.fakes.slack.store import Message
 from tests.fakes.slack.workspace import Workspace
-from tests.slack.harness import SIGNING_SECRET, BotHarness, is_summary, running_bot
+from tests.slack.harness import SIGNING_SECRET, BotHarness, is_summary, running_bot, tokens_used
 from tests.slack.test_slack_oauth import OAUTH, _get, _start_install
 
 pytestmark = pytest.mark.slow
@@ -59,16 +59,6 @@ async def _mention(h: BotHarness, team: str, seen_by: Workspace) -> Message:
     return message
 
 
-def _tokens_used(h: BotHarness, thread_ts: str) -> set[str | None]:
-    methods = ("chat.postMessage", "chat.update", "chat.startStream", "reactions.add")
-    return {
-        call.token
-        for method in methods
-        for call in h.slack.calls_to(method)
-        if thread_ts in (call.params.get("thread_ts"), call.params.get("timestamp"))
-    }
-
-
 async def _rows(h: BotHarness, sql: str) -> set[tuple[Any, ...]]:
     assert h.bot is not None
     async with h.bot.ctx.store.engine.connect() as conn:
@@ -100,8 +90,12 @@ async def test_an_org_install_serves_its_workspaces_and_leaves_with_their_data(
         )
     await h.wait_idle()
     # Each reply went out with the token of the installation that serves its workspace.
-    assert _tokens_used(h, asked[GRID_A].ts) == _tokens_used(h, asked[GRID_B].ts) == {org.bot_token}
-    assert _tokens_used(h, asked[OWN].ts) == {own.bot_token}
+    assert (
+        tokens_used(h.slack, asked[GRID_A].ts)
+        == tokens_used(h.slack, asked[GRID_B].ts)
+        == {org.bot_token}
+    )
+    assert tokens_used(h.slack, asked[OWN].ts) == {own.bot_token}
     # Content is keyed by the workspace the message lives in; the org is remembered apart.
     assert await _rows(h, "SELECT team, channel, thread_ts FROM threads") == {
         (team, CHANNELS[team], message.ts) for team, message in asked.items()

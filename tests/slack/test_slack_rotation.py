@@ -10,12 +10,10 @@ needing the refresh at once refresh once: the loser would otherwise get
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
-import aiohttp
 import pytest
 from sqlalchemy import text
 
@@ -23,8 +21,16 @@ from bot.slack.app import SlackBot
 from tests.fakes.slack import events
 from tests.fakes.slack.oauth import CLIENT_ID, CLIENT_SECRET
 from tests.fakes.slack.store import Message
-from tests.slack.harness import CHANNEL, SIGNING_SECRET, BotHarness, is_summary, running_bot
+from tests.slack.harness import (
+    CHANNEL,
+    BotHarness,
+    is_summary,
+    running_bot,
+    running_replicas,
+    tokens_used,
+)
 from tests.slack.test_slack_oauth import OAUTH, _get, _start_install
+from tests.slack.test_slack_scale_out import _deliver
 
 pytestmark = pytest.mark.slow
 pytest_plugins = ["tests.store_fixtures"]
@@ -65,16 +71,6 @@ def _refused(h: BotHarness) -> list[str]:
     ]
 
 
-def _tokens_used(h: BotHarness, thread_ts: str) -> set[str | None]:
-    methods = ("chat.postMessage", "chat.update", "chat.startStream", "reactions.add")
-    return {
-        call.token
-        for method in methods
-        for call in h.slack.calls_to(method)
-        if thread_ts in (call.params.get("thread_ts"), call.params.get("timestamp"))
-    }
-
-
 @pytest.fixture
 async def harness(tmp_path: Path) -> AsyncIterator[BotHarness]:
     async with running_bot(tmp_path, "http", **OAUTH) as h:
@@ -91,7 +87,7 @@ async def test_an_event_after_the_token_nears_expiry_uses_a_refreshed_one(
     await h.wait_idle()
     assert h.slack.oauth.refreshed == [first_refresh]  # once, for the event and its job
     current = h.slack.workspace.bot_token
-    assert _tokens_used(h, message.ts) == {current}
+    assert tokens_used(h.slack, message.ts) == {current}
     assert [c.token for c in h.slack.calls_to("auth.test")][-1] == current  # bolt's authorize
     assert _refused(h) == []
     assert await _stored(h) == [(current, next(iter(h.slack.oauth.valid_refresh_tokens())))]
@@ -121,28 +117,14 @@ async def test_a_job_run_after_the_token_nears_expiry_uses_a_refreshed_one(
     await h.wait_replies(message.ts, lambda rs: any(is_summary(r) for r in rs))
     await h.wait_idle()
     assert h.slack.oauth.refreshed == [first_refresh]
-    assert _tokens_used(h, message.ts) == {h.slack.workspace.bot_token}
+    assert tokens_used(h.slack, message.ts) == {h.slack.workspace.bot_token}
     assert _refused(h) == []
 
 
 @pytest.fixture
 async def replicas(db_url: str, tmp_path: Path) -> AsyncIterator[tuple[BotHarness, SlackBot]]:
-    async with running_bot(tmp_path, "http", database_url=db_url, **OAUTH) as first:
-        second = await SlackBot.start(first.settings(), http=True, port=0)
-        try:
-            yield first, second
-        finally:
-            await second.stop()
-
-
-async def _post_event(port: int | None, h: BotHarness, event: dict[str, Any]) -> int:
-    body = json.dumps(h.slack.event_body(event)).encode()
-    headers = {"Content-Type": "application/json", **h.slack.sign(body, SIGNING_SECRET)}
-    async with (
-        aiohttp.ClientSession() as session,
-        session.post(f"http://127.0.0.1:{port}/slack/events", data=body, headers=headers) as r,
-    ):
-        return r.status
+    async with running_replicas(tmp_path, db_url, **OAUTH) as both:
+        yield both
 
 
 async def test_two_replicas_refreshing_at_once_refresh_once(
@@ -158,7 +140,7 @@ async def test_two_replicas_refreshing_at_once_refresh_once(
             CHANNEL, f"<@{a.slack.bot_user_id}> <{a.web.url('/tidal')}>"
         )
         asked.append(message)
-        deliveries.append(_post_event(port, a, event))
+        deliveries.append(_deliver(port, a, event, events.TEAM_ID))
     assert await asyncio.gather(*deliveries) == [200, 200]
     for message in asked:
         await a.wait_replies(message.ts, lambda rs: any(is_summary(r) for r in rs))
@@ -166,7 +148,7 @@ async def test_two_replicas_refreshing_at_once_refresh_once(
 
     assert a.slack.oauth.refreshed == [first_refresh]
     current = a.slack.workspace.bot_token
-    assert all(_tokens_used(a, m.ts) == {current} for m in asked)
+    assert all(tokens_used(a.slack, m.ts) == {current} for m in asked)
     assert _refused(a) == []
     # What is stored is what Slack will take next time: the refresh chain is not broken.
     assert await _stored(a) == [(current, next(iter(a.slack.oauth.valid_refresh_tokens())))]

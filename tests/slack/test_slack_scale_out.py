@@ -23,7 +23,14 @@ from bot.slack.oauth import open_distribution
 from bot.store import Store
 from tests.fakes.slack import events
 from tests.fakes.slack.oauth import CLIENT_ID, CLIENT_SECRET
-from tests.slack.harness import CHANNEL, SIGNING_SECRET, BotHarness, is_summary, running_bot
+from tests.slack.harness import (
+    CHANNEL,
+    SIGNING_SECRET,
+    BotHarness,
+    is_summary,
+    running_replicas,
+    tokens_used,
+)
 from tests.slack.test_slack_oauth import STATE_COOKIE, _start_install
 
 pytestmark = pytest.mark.slow
@@ -39,12 +46,8 @@ REPLICAS = 4
 
 @pytest.fixture
 async def replicas(db_url: str, tmp_path: Path) -> AsyncIterator[tuple[BotHarness, SlackBot]]:
-    async with running_bot(tmp_path, "http", database_url=db_url, **OAUTH) as first:
-        second = await SlackBot.start(first.settings(), http=True, port=0)
-        try:
-            yield first, second
-        finally:
-            await second.stop()
+    async with running_replicas(tmp_path, db_url, **OAUTH) as both:
+        yield both
 
 
 async def _http(port: int | None, method: str, path: str, **kw: Any) -> int:
@@ -60,16 +63,6 @@ async def _deliver(port: int | None, h: BotHarness, event: dict[str, Any], team:
     body = json.dumps(h.slack.event_body(event, team_id=team)).encode()
     headers = {"Content-Type": "application/json", **h.slack.sign(body, SIGNING_SECRET)}
     return await _http(port, "POST", "/slack/events", data=body, headers=headers)
-
-
-def _tokens_used(h: BotHarness, thread_ts: str) -> set[str | None]:
-    methods = ("chat.postMessage", "chat.update", "chat.startStream", "reactions.add")
-    return {
-        call.token
-        for method in methods
-        for call in h.slack.calls_to(method)
-        if thread_ts in (call.params.get("thread_ts"), call.params.get("timestamp"))
-    }
 
 
 def _acting_calls(h: BotHarness) -> list[Any]:
@@ -113,8 +106,8 @@ async def test_two_replicas_serve_two_workspaces_apart(
         await a.wait_replies(message.ts, lambda rs: any(is_summary(r) for r in rs))
     await a.slack.wait_for_async(lambda: not a.bot.runner.busy and not b.runner.busy)  # type: ignore[union-attr]
 
-    assert _tokens_used(a, first.ts) == {a.slack.bot_token}
-    assert _tokens_used(a, second.ts) == {other.bot_token}
+    assert tokens_used(a.slack, first.ts) == {a.slack.bot_token}
+    assert tokens_used(a.slack, second.ts) == {other.bot_token}
     assert await _threads(a) == {
         (events.TEAM_ID, CHANNEL, first.ts),
         (SECOND, CHANNEL, second.ts),
