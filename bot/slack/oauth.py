@@ -32,7 +32,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.config import Settings
 from bot.slack.installations import RotatingInstallationStore
-from bot.slack.web_api import SlackConfigError, web_client
+from bot.slack.web_api import SlackConfigError, oauth_client, web_client
 from bot.store.engine import writer
 from bot.store.migrations import create_under_lock
 from bot.store.store import Store
@@ -160,9 +160,7 @@ async def open_distribution(settings: Settings, store: Store) -> Distribution:
     engine = writer(store.engine)
     secret = settings.slack_client_secret.get_secret_value()
     rotator = AsyncTokenRotator(
-        client_id=settings.slack_client_id,
-        client_secret=secret,
-        client=AsyncWebClient(base_url=settings.slack_api_url),
+        client_id=settings.slack_client_id, client_secret=secret, client=oauth_client(settings)
     )
     installations = RotatingInstallationStore(
         client_id=settings.slack_client_id,

@@ -97,9 +97,10 @@ async def test_a_job_run_after_the_token_nears_expiry_uses_a_refreshed_one(
     harness: BotHarness,
 ) -> None:
     """A job recorded earlier (say by a replica that has since died) is resumed after an hour:
-    the job side refreshes the token itself, with no event to do it first."""
+    the job side refreshes the token itself, with no event to do it first, through a Slack 503."""
     h = harness
     first_refresh = await _install_nearly_expired(h)
+    h.slack.inject_fault("oauth.v2.access", "http_503")  # the first refresh attempt: retried
     assert h.bot is not None
     said = f"<@{h.slack.bot_user_id}> <{h.web.url('/tidal')}>"
     message = h.slack.add_message(CHANNEL, said)
