@@ -28,6 +28,7 @@ from slack_sdk.socket_mode.response import SocketModeResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
 from tests.fakes.slack import FakeSlack, WaitTimeout, events, sign, wait_for, wait_for_async
+from tests.fakes.slack.oauth import CLIENT_ID, CLIENT_SECRET
 
 CHANNEL = "C0CHAN"
 DM = "D0DM"
@@ -666,3 +667,69 @@ async def test_sync_wait_refuses_to_block_a_running_loop() -> None:
     assert await wait_for_async(lambda: 42) == 42
     slow = asyncio.get_running_loop().time() + 0.05
     assert await wait_for_async(lambda: asyncio.get_running_loop().time() > slow, timeout=2)
+
+
+# --- OAuth: org-wide installs and token rotation ----------------------------------------------
+
+
+async def test_an_org_wide_install_answers_as_slack_does(fake: FakeSlack) -> None:
+    org = fake.add_org("E0ORG")
+    oauth = AsyncWebClient(base_url=fake.api_url)
+    answer = await oauth.oauth_v2_access(
+        client_id=CLIENT_ID, client_secret=CLIENT_SECRET, code=fake.oauth.approve(org)
+    )
+    assert answer["team"] is None and answer["is_enterprise_install"] is True
+    assert answer["enterprise"] == {"id": "E0ORG", "name": "Org E0ORG"}
+    assert "refresh_token" not in answer.data  # rotation off: a long-lived token
+    identity = await AsyncWebClient(base_url=fake.api_url, token=answer["access_token"]).auth_test()
+    assert identity["is_enterprise_install"] is True and identity["enterprise_id"] == "E0ORG"
+    # Events from one of its workspaces name the workspace and the org-wide installation.
+    body = fake.event_body(events.app_uninstalled(), team_id="T0GRIDA", installation=org)
+    assert (body["team_id"], body["enterprise_id"]) == ("T0GRIDA", "E0ORG")
+    assert body["authorizations"][0] | {"user_id": None} == {
+        "enterprise_id": "E0ORG",
+        "team_id": None,
+        "user_id": None,
+        "is_bot": True,
+        "is_enterprise_install": True,
+    }
+
+
+async def test_rotating_tokens_refresh_once_and_expire(fake: FakeSlack) -> None:
+    fake.oauth.rotation = True
+    oauth = AsyncWebClient(base_url=fake.api_url)
+    creds = {"client_id": CLIENT_ID, "client_secret": CLIENT_SECRET}
+    first = await oauth.oauth_v2_access(**creds, code=fake.oauth.approve())
+    assert first["access_token"].startswith("xoxe.xoxb-") and first["expires_in"] == 43200
+    old = AsyncWebClient(base_url=fake.api_url, token=first["access_token"])
+    assert (await old.auth_test())["ok"]
+
+    second = await oauth.oauth_v2_access(
+        **creds, grant_type="refresh_token", refresh_token=first["refresh_token"]
+    )
+    assert second["access_token"] != first["access_token"]
+    assert second["refresh_token"] != first["refresh_token"]
+    # A refresh token works once.
+    reused = await error_of(
+        oauth.oauth_v2_access(
+            **creds, grant_type="refresh_token", refresh_token=first["refresh_token"]
+        )
+    )
+    assert reused["error"] == "invalid_refresh_token"
+    bogus = await error_of(
+        oauth.oauth_v2_access(**creds, grant_type="refresh_token", refresh_token="xoxe-1-nope")
+    )
+    assert bogus["error"] == "invalid_refresh_token"
+    assert fake.oauth.valid_refresh_tokens() == {second["refresh_token"]}
+    # The old token works until it expires; then Slack says so. The new one outlives it.
+    assert (await old.auth_test())["ok"]
+    fake.oauth.advance(43200 + 1)
+    assert (await error_of(old.auth_test()))["error"] == "token_expired"
+    new = AsyncWebClient(base_url=fake.api_url, token=second["access_token"])
+    assert (await error_of(new.auth_test()))["error"] == "token_expired"  # 12 h for it too
+    third = await oauth.oauth_v2_access(
+        **creds, grant_type="refresh_token", refresh_token=second["refresh_token"]
+    )
+    assert (await AsyncWebClient(base_url=fake.api_url, token=third["access_token"]).auth_test())[
+        "ok"
+    ]

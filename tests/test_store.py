@@ -457,6 +457,7 @@ async def test_upgrade_from_v1_keeps_data(db_url: str) -> None:
         await conn.execute(text("ALTER TABLE jobs DROP COLUMN reply_ts"))
         await conn.execute(text("DROP TABLE feedback"))  # v5 adds it
         await conn.execute(text("DROP TABLE assistant_threads"))  # v6 adds it
+        await conn.execute(text("DROP TABLE workspaces"))  # v7 adds it
         await conn.execute(
             text(
                 'INSERT INTO jobs (kind, payload, channel, thread_ts, ts, team, "user", status,'
@@ -471,7 +472,7 @@ async def test_upgrade_from_v1_keeps_data(db_url: str) -> None:
 
     async with await Store.open(db_url) as upgraded:
         async with upgraded.engine.connect() as conn:
-            assert await conn.run_sync(current_version) == LATEST_VERSION == 6
+            assert await conn.run_sync(current_version) == LATEST_VERSION == 7
             assert {"note", "reply_ts"} <= await conn.run_sync(_columns, "jobs")
             assert {"job_id", "user", "value", "team"} <= await conn.run_sync(_columns, "feedback")
         [old] = await upgraded.unfinished_jobs()

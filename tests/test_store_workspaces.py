@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 pytest_plugins = ["tests.store_fixtures"]
 
 TEAMS = ("T-ALPHA", "T-BRAVO")
+ORG = "E-ORG"
 CHANNEL, THREAD = "C-SHARED", "1700000000.000100"
 PASTED = Article.build(
     ["Confidential: the board meets on Friday to vote on the merger.", "Keep this quiet."],
@@ -197,6 +198,7 @@ async def _fill(store: Store, team: str, n: int) -> int:
     await store.save_pane_context(
         f"D-PANE-{n}", f"8.{n}", team=team, user=f"U-{team}", context_channel=CHANNEL
     )
+    await store.note_enterprise(team, ORG)  # both teams are workspaces of one Grid org
     return job.id
 
 
@@ -216,7 +218,7 @@ async def test_erasing_a_team_deletes_its_content_and_nothing_else(store: Store)
     erased = await store.erase_team(alpha)
 
     team_tables = ("jobs", "threads", "turns", "team_articles", "feedback", "assistant_threads")
-    for table in team_tables:
+    for table in (*team_tables, "workspaces"):
         assert await _rows(store, table, f"WHERE team = '{alpha}'") == 0, table
         assert await _rows(store, table, f"WHERE team = '{bravo}'") >= 1, table
     assert erased.deleted == {
@@ -226,6 +228,7 @@ async def test_erasing_a_team_deletes_its_content_and_nothing_else(store: Store)
         "feedback": 1,
         "assistant_threads": 1,
         "jobs": 1,
+        "workspaces": 1,
         "results": 1,
     }
     # The job's dedupe key went with it (cascade); the other team's stayed.
@@ -281,3 +284,20 @@ async def test_a_gone_channel_drops_only_its_own_pending_jobs(store: Store) -> N
     statuses = {i: (await store.get_job(job_id)).status for i, job_id in ids.items()}  # type: ignore[union-attr]
     assert statuses == {0: "failed", 1: "running", 2: "pending", 3: "pending"}
     assert [j.id for j in await store.unfinished_jobs()] == [ids[2], ids[3]]
+
+
+async def test_grid_orgs_follow_what_events_say(store: Store) -> None:
+    """Which org each workspace is in: noted, changed, forgotten; never another org's teams."""
+    alpha, bravo = TEAMS
+    assert await store.enterprise_of(alpha) is None
+    await store.note_enterprise(alpha, ORG)
+    await store.note_enterprise(bravo, ORG)
+    await store.note_enterprise("T-CHARLIE", "E-OTHER")
+    assert await store.enterprise_of(alpha) == ORG
+    assert await store.teams_of_enterprise(ORG) == [alpha, bravo]
+    assert await store.teams_of_enterprise("E-OTHER") == ["T-CHARLIE"]
+    await store.note_enterprise(bravo, "E-OTHER")  # moved to another org
+    assert await store.teams_of_enterprise(ORG) == [alpha]
+    await store.note_enterprise(alpha, None)  # left Grid: standalone again
+    assert await store.enterprise_of(alpha) is None and await store.teams_of_enterprise(ORG) == []
+    assert await store.teams_of_enterprise("E-OTHER") == [bravo, "T-CHARLIE"]

@@ -252,7 +252,7 @@ class SlackBot:
         else:
             client, identity = await _identity(settings)
         runtime = await Runtime.start(settings, extract_processes=EXTRACT_PROCESSES)
-        distribution = await open_distribution(settings, runtime.store.engine) if oauth else None
+        distribution = await open_distribution(settings, runtime.store) if oauth else None
         ctx = SlackContext(
             runtime=runtime,
             client=client,

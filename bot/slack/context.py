@@ -9,7 +9,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.config import Settings
 from bot.runtime import Runtime
-from bot.slack.oauth import WorkspaceClients
+from bot.slack.oauth import Workspace, WorkspaceClients
 from bot.store.store import Store
 
 
@@ -32,11 +32,20 @@ class SlackContext:
         return self.runtime.store
 
     async def for_team(self, team: str | None) -> SlackContext | None:
-        """This context as seen from one workspace (its client and bot user); None when the
-        workspace has no installation. With one SLACK_BOT_TOKEN, the context itself."""
+        """This context as seen from one workspace (its client and bot user), for a job; None
+        when the workspace has no installation. With one SLACK_BOT_TOKEN, the context itself."""
         if self.workspaces is None:
             return self
-        found = await self.workspaces.find(team)
+        return self._scoped(await self.workspaces.find(team))
+
+    async def for_event(self, team: str | None, enterprise: str | None) -> SlackContext | None:
+        """As `for_team`, for an event from `team` in Grid org `enterprise` (None: standalone),
+        which also finds an org-wide installation and remembers the workspace's org."""
+        if self.workspaces is None:
+            return self
+        return self._scoped(await self.workspaces.find_for_event(team, enterprise))
+
+    def _scoped(self, found: Workspace | None) -> SlackContext | None:
         if found is None:
             return None
         return dataclasses.replace(

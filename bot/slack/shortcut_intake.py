@@ -14,6 +14,7 @@ from bot.slack import messages
 from bot.slack.command_intake import Taken
 from bot.slack.context import SlackContext
 from bot.slack.events import file_summary
+from bot.slack.grid import scope_of
 from bot.slack.job_payloads import UNMETERED_KINDS, SummaryPayload
 from bot.slack.markup import parse_message
 
@@ -26,7 +27,7 @@ async def take_shortcut(ctx: SlackContext, body: dict[str, Any]) -> Taken:
     message = body.get("message") or {}
     channel = _str((body.get("channel") or {}).get("id"))
     user = _str((body.get("user") or {}).get("id"))
-    team = _str((body.get("team") or {}).get("id")) or ctx.team_id or ""
+    team = scope_of(body).team or ctx.team_id or ""  # org-wide installs: `team` null, user's
     ts = _str(message.get("ts")) or _str(body.get("message_ts"))
     if not (channel and user and ts):
         return Taken(messages.SHORTCUT_NOTHING)

@@ -217,12 +217,20 @@ def web_client(settings: Settings, *, token: str | None = None) -> AsyncWebClien
             raise SlackConfigError("SLACK_BOT_TOKEN is not set.")
         token = settings.slack_bot_token.get_secret_value()
     return AsyncWebClient(
-        token=token,
-        base_url=settings.slack_api_url,
-        retry_handlers=[
-            TransientErrorRetryHandler(
-                max_retry_count=settings.slack_max_retries,
-                base_delay=settings.slack_retry_base_seconds,
-            )
-        ],
+        token=token, base_url=settings.slack_api_url, retry_handlers=_retries(settings)
     )
+
+
+def oauth_client(settings: Settings) -> AsyncWebClient:
+    """A client for `oauth.v2.access` (app credentials, no token), retrying transient faults:
+    a token refresh hit by a Slack 503 is retried rather than costing the workspace its work."""
+    return AsyncWebClient(base_url=settings.slack_api_url, retry_handlers=_retries(settings))
+
+
+def _retries(settings: Settings) -> list[AsyncRetryHandler]:
+    return [
+        TransientErrorRetryHandler(
+            max_retry_count=settings.slack_max_retries,
+            base_delay=settings.slack_retry_base_seconds,
+        )
+    ]

@@ -1,11 +1,11 @@
 """Deleting a workspace's data: when it uninstalls the app or revokes its tokens.
 
 What goes: its threads, turns, pasted texts and uploads, 👍/👎 feedback, assistant-pane
-threads, jobs (and their dedupe keys, by
-cascade) and the results cached under its team. What stays: usage totals, anonymised (no team,
-channel or user: the cost history of the deployment stays whole) and the shared cache of public
-URLs (nothing of the workspace is in it). Archived or deleted channels only lose their pending
-jobs: there is no one left to answer.
+threads, jobs (and their dedupe keys, by cascade), its Grid org membership and the results
+cached under its team. What stays: usage totals, anonymised (no team, channel or user: the
+cost history of the deployment stays whole) and the shared cache of public URLs (nothing of
+the workspace is in it). Archived or deleted channels only lose their pending jobs: there is
+no one left to answer.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ TEAM_TABLES: tuple[Table, ...] = (
     tables.feedback,
     tables.assistant_threads,
     tables.jobs,
+    tables.workspaces,
 )
 ANONYMOUS_TEAM = "(deleted)"
 

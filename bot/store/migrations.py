@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import inspect, select, text
+from sqlalchemy import MetaData, inspect, select, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.schema import CreateColumn
 
@@ -100,6 +100,7 @@ STEPS: tuple[Step, ...] = (
     Step(4, "workspace isolation: threads, turns, pasted texts by team", scope_by_team),
     Step(5, "feedback: 👍/👎 on bot replies", create_table("feedback")),
     Step(6, "assistant_threads: the pane's channel context", create_table("assistant_threads")),
+    Step(7, "workspaces: each Grid workspace's org", create_table("workspaces")),
 )
 
 LATEST_VERSION = STEPS[-1].version
@@ -138,6 +139,15 @@ def migrate(conn: Connection, steps: Sequence[Step] = STEPS, *, target: int | No
     if reached != current:
         _set_version(conn, reached, exists=current > 0)
     return reached
+
+
+def create_under_lock(conn: Connection, *schemas: MetaData) -> None:
+    """Create tables that are not ours (slack_sdk's OAuth stores) under the migration lock, so
+    replicas starting together on an empty database do not race to create them. Call inside a
+    write transaction (SQLite: BEGIN IMMEDIATE), as `migrate`."""
+    _lock(conn)
+    for schema in schemas:
+        schema.create_all(conn, checkfirst=True)
 
 
 def _lock(conn: Connection) -> None:

@@ -18,6 +18,7 @@ from bot.store.cache import ArticleCache
 from bot.store.engine import create_engine, writer
 from bot.store.erasure import WorkspaceEraser
 from bot.store.feedback_ledger import FeedbackLog
+from bot.store.grid_orgs import GridOrgs
 from bot.store.job_queue import SlackIntake
 from bot.store.migrations import migrate
 from bot.store.recent import RecentArticles
@@ -42,6 +43,7 @@ class Store:
         self.panes = AssistantThreads(self.db)
         self.eraser = WorkspaceEraser(self.db)
         self.retention = RetentionSweeper(self.db)
+        self.orgs = GridOrgs(self.db)
         # Articles and results (the loader's and the analyzer's caches).
         self.get_article = self.articles.get_article
         self.get_article_for_url = self.articles.get_article_for_url
@@ -87,6 +89,10 @@ class Store:
         # A workspace leaving (uninstall, revoked tokens) or a channel going away.
         self.erase_team = self.eraser.erase_team
         self.drop_channel_jobs = self.eraser.drop_channel_jobs
+        # Enterprise Grid: the org of each workspace (org-wide installs, org uninstalls).
+        self.enterprise_of = self.orgs.enterprise_of
+        self.note_enterprise = self.orgs.note_enterprise
+        self.teams_of_enterprise = self.orgs.teams_of_enterprise
         # Retention (DATA_RETENTION_DAYS) and operator purges.
         self.purge = self.retention.purge
         self.sweep_expired = self.retention.sweep_expired

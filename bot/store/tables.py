@@ -230,3 +230,17 @@ assistant_threads = Table(
     Column("context_channel", String(64)),
     Column("updated_at", UTCDateTime, nullable=False),
 )
+
+# Which Enterprise Grid org each workspace belongs to (schema v7), as its events say. A job finds
+# an org-wide installation through it (that installation has no team), and an org uninstall
+# finds the workspaces whose data goes. Content rows stay keyed by team alone: Slack team ids
+# are unique across orgs, so the team is the isolation key on Grid too. Standalone workspaces
+# have no row here.
+workspaces = Table(
+    "workspaces",
+    metadata,
+    Column("team", String(64), primary_key=True),
+    Column("enterprise", String(64), nullable=False),
+    Column("seen_at", UTCDateTime, nullable=False),
+    Index("ix_workspaces_enterprise", "enterprise"),
+)

@@ -183,6 +183,17 @@ def shown(message: Message) -> str:
     return message.text + "\n" + json.dumps(message.blocks or [], ensure_ascii=False)
 
 
+def tokens_used(slack: FakeSlack, thread_ts: str) -> set[str | None]:
+    """The tokens of the calls that posted, edited or reacted in a thread."""
+    methods = ("chat.postMessage", "chat.update", "chat.startStream", "reactions.add")
+    return {
+        call.token
+        for method in methods
+        for call in slack.calls_to(method)
+        if thread_ts in (call.params.get("thread_ts"), call.params.get("timestamp"))
+    }
+
+
 def is_summary(message: Message) -> bool:
     """The finished summary (not the one still being written)."""
     text = shown(message)
@@ -201,3 +212,17 @@ async def running_bot(
         stack.push_async_callback(harness.close)
         await harness.start()
         yield harness
+
+
+@asynccontextmanager
+async def running_replicas(
+    tmp_path: Path, database_url: str, **overrides: Any
+) -> AsyncIterator[tuple[BotHarness, SlackBot]]:
+    """Two bots (HTTP mode) on one database and one fake Slack: the harness's, and a second
+    replica started with the same settings."""
+    async with running_bot(tmp_path, "http", database_url=database_url, **overrides) as first:
+        second = await SlackBot.start(first.settings(), http=True, port=0)
+        try:
+            yield first, second
+        finally:
+            await second.stop()

@@ -8,6 +8,7 @@ share; one workspace leaving takes only its own data.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -15,12 +16,21 @@ from typing import Any
 
 import aiohttp
 import pytest
-from sqlalchemy import text
+from sqlalchemy import inspect, text
 
 from bot.slack.app import SlackBot
+from bot.slack.oauth import open_distribution
+from bot.store import Store
 from tests.fakes.slack import events
 from tests.fakes.slack.oauth import CLIENT_ID, CLIENT_SECRET
-from tests.slack.harness import CHANNEL, SIGNING_SECRET, BotHarness, is_summary, running_bot
+from tests.slack.harness import (
+    CHANNEL,
+    SIGNING_SECRET,
+    BotHarness,
+    is_summary,
+    running_replicas,
+    tokens_used,
+)
 from tests.slack.test_slack_oauth import STATE_COOKIE, _start_install
 
 pytestmark = pytest.mark.slow
@@ -31,16 +41,13 @@ OAUTH = {
     "slack_client_secret": CLIENT_SECRET,
 }
 SECOND = "T0SECOND"
+REPLICAS = 4
 
 
 @pytest.fixture
 async def replicas(db_url: str, tmp_path: Path) -> AsyncIterator[tuple[BotHarness, SlackBot]]:
-    async with running_bot(tmp_path, "http", database_url=db_url, **OAUTH) as first:
-        second = await SlackBot.start(first.settings(), http=True, port=0)
-        try:
-            yield first, second
-        finally:
-            await second.stop()
+    async with running_replicas(tmp_path, db_url, **OAUTH) as both:
+        yield both
 
 
 async def _http(port: int | None, method: str, path: str, **kw: Any) -> int:
@@ -56,16 +63,6 @@ async def _deliver(port: int | None, h: BotHarness, event: dict[str, Any], team:
     body = json.dumps(h.slack.event_body(event, team_id=team)).encode()
     headers = {"Content-Type": "application/json", **h.slack.sign(body, SIGNING_SECRET)}
     return await _http(port, "POST", "/slack/events", data=body, headers=headers)
-
-
-def _tokens_used(h: BotHarness, thread_ts: str) -> set[str | None]:
-    methods = ("chat.postMessage", "chat.update", "chat.startStream", "reactions.add")
-    return {
-        call.token
-        for method in methods
-        for call in h.slack.calls_to(method)
-        if thread_ts in (call.params.get("thread_ts"), call.params.get("timestamp"))
-    }
 
 
 def _acting_calls(h: BotHarness) -> list[Any]:
@@ -109,8 +106,8 @@ async def test_two_replicas_serve_two_workspaces_apart(
         await a.wait_replies(message.ts, lambda rs: any(is_summary(r) for r in rs))
     await a.slack.wait_for_async(lambda: not a.bot.runner.busy and not b.runner.busy)  # type: ignore[union-attr]
 
-    assert _tokens_used(a, first.ts) == {a.slack.bot_token}
-    assert _tokens_used(a, second.ts) == {other.bot_token}
+    assert tokens_used(a.slack, first.ts) == {a.slack.bot_token}
+    assert tokens_used(a.slack, second.ts) == {other.bot_token}
     assert await _threads(a) == {
         (events.TEAM_ID, CHANNEL, first.ts),
         (SECOND, CHANNEL, second.ts),
@@ -130,3 +127,37 @@ async def test_two_replicas_serve_two_workspaces_apart(
     _, follow_up = a.slack.user_message(CHANNEL, "Who voted against?", thread_ts=first.ts)
     assert await _deliver(a.bot.port, a, follow_up, events.TEAM_ID) == 200
     await a.wait_replies(first.ts, lambda rs: len(rs) == 2)
+
+
+async def test_replicas_starting_together_on_an_empty_database_all_start(
+    db_url: str, make_settings: Any
+) -> None:
+    """Several replicas open the store and the OAuth stores on a fresh database at once: the
+    schema and slack_sdk's tables are created once, under the migration lock, and none fails."""
+    settings = make_settings(database_url=db_url, slack_api_url="http://127.0.0.1:9/", **OAUTH)
+
+    async def start_replica() -> Store:
+        store = await Store.open(db_url)
+        try:
+            distribution = await open_distribution(settings, store)
+        except BaseException:
+            await store.close()
+            raise
+        assert (
+            await distribution.installations.async_find_bot(enterprise_id=None, team_id="T") is None
+        )
+        return store
+
+    started = await asyncio.gather(
+        *(start_replica() for _ in range(REPLICAS)), return_exceptions=True
+    )
+    try:
+        failures = [r for r in started if isinstance(r, BaseException)]
+        assert failures == []
+    finally:
+        for store in started:
+            if isinstance(store, Store):
+                await store.close()
+    async with await Store.open(db_url) as store, store.engine.connect() as conn:
+        names = await conn.run_sync(lambda sync: set(inspect(sync).get_table_names()))
+    assert {"slack_bots", "slack_installations", "slack_oauth_states", "workspaces"} <= names

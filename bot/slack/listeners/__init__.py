@@ -18,12 +18,14 @@ from bot.slack.listeners import (
     lifecycle,
     mention,
     message,
+    org_membership,
     shortcut,
     slash_command,
 )
 
 
 def register(app: AsyncApp, ctx: SlackContext, runner: JobRunner) -> None:
+    org_membership.register(app, ctx)
     assistant.register(app, ctx, runner)
     mention.register(app, ctx, runner)
     message.register(app, ctx, runner)

@@ -9,6 +9,7 @@ from slack_bolt.async_app import AsyncAck
 
 from bot.slack.context import SlackContext
 from bot.slack.events import incoming_from
+from bot.slack.grid import scope_of
 from bot.slack.intake import record
 from bot.slack.jobs import JobRunner
 
@@ -20,8 +21,9 @@ async def accept(body: dict[str, Any], ack: AsyncAck, ctx: SlackContext, runner:
 
     If recording fails (database down), no ack is sent and Slack delivers the event again.
     """
-    team = body.get("team_id")
-    team_ctx = await ctx.for_team(team if isinstance(team, str) else None)
+    scope = scope_of(body)
+    team = scope.team
+    team_ctx = await ctx.for_event(team, scope.enterprise)
     if team_ctx is None:  # bolt's authorize drops these first; this is the backstop
         log.warning("event for workspace %s, which has no installation: dropped", team)
         await ack()

@@ -317,6 +317,11 @@ def app_uninstalled() -> dict[str, Any]:
     return {"type": "app_uninstalled", "event_ts": _now_ts()}
 
 
+def team_access_revoked(team_ids: list[str]) -> dict[str, Any]:
+    """Sent to an org-wide install when an org admin removes workspaces from it."""
+    return {"type": "team_access_revoked", "team_ids": list(team_ids), "event_ts": _now_ts()}
+
+
 def tokens_revoked(*, bot: list[str], oauth: list[str] | None = None) -> dict[str, Any]:
     """Slack lists the revoked tokens by the user id they act as."""
     return {
@@ -354,13 +359,19 @@ def callback_body(
     verification_token: str = "fakeverificationtoken",
     event_id: str | None = None,
     event_time: int | None = None,
+    enterprise_id: str | None = None,
+    org_install: bool = False,
 ) -> dict[str, Any]:
-    """The `event_callback` envelope Slack POSTs (HTTP mode) or wraps in `payload` (Socket Mode)."""
-    return {
+    """The `event_callback` envelope Slack POSTs (HTTP mode) or wraps in `payload` (Socket Mode).
+
+    On Enterprise Grid the envelope names the org (`enterprise_id`) next to the workspace the
+    event happened in (`team_id`), and `authorizations[0]` the installation that sees it: the
+    workspace's own, or the org-wide one (`is_enterprise_install`, no team)."""
+    body: dict[str, Any] = {
         "token": verification_token,
         "team_id": team_id,
         "context_team_id": team_id,
-        "context_enterprise_id": None,
+        "context_enterprise_id": enterprise_id,
         "api_app_id": api_app_id,
         "event": event,
         "type": "event_callback",
@@ -368,16 +379,19 @@ def callback_body(
         "event_time": event_time if event_time is not None else int(time.time()),
         "authorizations": [
             {
-                "enterprise_id": None,
-                "team_id": team_id,
+                "enterprise_id": enterprise_id,
+                "team_id": None if org_install else team_id,
                 "user_id": bot_user_id,
                 "is_bot": True,
-                "is_enterprise_install": False,
+                "is_enterprise_install": org_install,
             }
         ],
         "is_ext_shared_channel": False,
         "event_context": "4-" + secrets.token_urlsafe(24),
     }
+    if enterprise_id is not None:
+        body["enterprise_id"] = enterprise_id
+    return body
 
 
 def url_verification_body(challenge: str, token: str = "fakeverificationtoken") -> dict[str, Any]:

@@ -295,23 +295,56 @@ class FakeSlack(BackgroundServer):
     def open_connections(self) -> int:
         return self.socket_mode.open_count
 
-    def add_workspace(self, team_id: str, bot_user_id: str = "U0BOT2") -> Workspace:
-        """Another workspace where the app can be installed (same API, its own bot token)."""
-        other = Workspace(team_id=team_id, team_name=f"Team {team_id}", bot_user_id=bot_user_id)
+    def add_workspace(
+        self, team_id: str, bot_user_id: str = "U0BOT2", *, enterprise_id: str | None = None
+    ) -> Workspace:
+        """Another workspace where the app can be installed (same API, its own bot token); with
+        `enterprise_id`, a workspace of that Grid org installing the app for itself."""
+        other = Workspace(
+            team_id=team_id,
+            team_name=f"Team {team_id}",
+            bot_user_id=bot_user_id,
+            enterprise_id=enterprise_id,
+            enterprise_name=f"Org {enterprise_id}" if enterprise_id else None,
+        )
         self.web_api.other_workspaces.append(other)
         return other
 
+    def add_org(self, enterprise_id: str, bot_user_id: str = "U0ORGBOT") -> Workspace:
+        """An Enterprise Grid org whose admin can install the app org-wide: one installation,
+        one token, for every workspace of the org (`event_body(..., installation=org)`)."""
+        org = Workspace(
+            team_id=enterprise_id,
+            team_name=f"Org {enterprise_id}",
+            bot_user_id=bot_user_id,
+            enterprise_id=enterprise_id,
+            enterprise_name=f"Org {enterprise_id}",
+            org_install=True,
+        )
+        self.web_api.other_workspaces.append(org)
+        return org
+
     def event_body(
-        self, event: dict[str, Any], *, event_id: str | None = None, team_id: str | None = None
+        self,
+        event: dict[str, Any],
+        *,
+        event_id: str | None = None,
+        team_id: str | None = None,
+        installation: Workspace | None = None,
     ) -> dict[str, Any]:
-        """The `event_callback` body for `event`, as Slack POSTs it or wraps it in Socket Mode."""
+        """The `event_callback` body for `event`, as Slack POSTs it or wraps it in Socket Mode:
+        from workspace `team_id`, seen by `installation` (by default that workspace's own; an
+        org from `add_org` for an org-wide install, whose org-level events have no workspace)."""
+        installed = installation or self.workspace
         return events.callback_body(
             event,
-            team_id=team_id or self.team_id,
+            team_id=team_id or (installed.team_id if installation else self.team_id),
             api_app_id=self.app_id,
-            bot_user_id=self.bot_user_id,
+            bot_user_id=installed.bot_user_id,
             verification_token=self.workspace.verification_token,
             event_id=event_id,
+            enterprise_id=installed.enterprise_id,
+            org_install=installed.org_install,
         )
 
     def send_event(

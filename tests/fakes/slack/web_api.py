@@ -145,7 +145,7 @@ class WebApi:
             return 200, {"ok": False, "error": "unknown_method", "req_method": method}, {}
         kind, handler = self._handlers[method]
         try:
-            other = next((w for w in self.other_workspaces if w.bot_token == token), None)
+            other = next((w for w in self.other_workspaces if w.owns(token)), None)
             if other is not None:
                 other.check_token(token, "bot")
                 if method == "auth.test":

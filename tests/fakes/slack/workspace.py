@@ -1,8 +1,16 @@
-"""Identity of the fake workspace (IDs and tokens) and how a request's token is judged."""
+"""Identity of the fake workspace (IDs and tokens) and how a request's token is judged.
+
+A `Workspace` is one installation of the app: a workspace (standalone, or one of an Enterprise
+Grid org's: `enterprise_id` set), or an org-wide install (`org_install`: its `team_id` is the
+org's id, and its token acts in every workspace of the org). With token rotation, the bot token
+changes on every refresh; earlier tokens stay valid until they expire (`token_expired` after).
+"""
 
 from __future__ import annotations
 
 import secrets
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -34,6 +42,15 @@ class Workspace:
     admins: set[str] = field(default_factory=set)  # user IDs users.info reports as admins
     # Set when the app is uninstalled: Slack then answers the bot token with `token_revoked`.
     revoked: bool = False
+    enterprise_id: str | None = None
+    enterprise_name: str | None = None
+    org_install: bool = False
+    # Rotating tokens issued to this installation and when each expires (the OAuth app's clock).
+    rotating: dict[str, float] = field(default_factory=dict)
+    clock: Callable[[], float] = time.time
+
+    def owns(self, token: str | None) -> bool:
+        return bool(token) and (token == self.bot_token or token in self.rotating)
 
     def auth_test(self) -> dict[str, object]:
         """auth.test's answer for this workspace's bot token."""
@@ -44,7 +61,8 @@ class Workspace:
             "team_id": self.team_id,
             "user_id": self.bot_user_id,
             "bot_id": self.bot_id,
-            "is_enterprise_install": False,
+            "enterprise_id": self.enterprise_id,
+            "is_enterprise_install": self.org_install,
         }
 
     def check_token(self, token: str | None, kind: TokenKind) -> None:
@@ -53,6 +71,10 @@ class Workspace:
         expected = self.bot_token if kind == "bot" else self.app_token
         if not token:
             raise SlackError("not_authed")
+        if kind == "bot" and token in self.rotating:
+            if self.rotating[token] <= self.clock():
+                raise SlackError("token_expired")
+            expected = token
         if secrets.compare_digest(token, expected):
             if self.revoked and kind == "bot":
                 raise SlackError("token_revoked")
