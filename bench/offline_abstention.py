@@ -12,12 +12,18 @@ each abstention signal left out, so the figures are side by side:
 The articles are split in two halves (alternately, by id) so a signal that only fits some
 articles shows as a gap between them.
 
+A question set may also name its article instead of holding it (`{"source": path relative to
+the repository, "questions": [...]}`, for articles that must not be copied into the repository):
+it is read as the bot reads a plain-text article, one paragraph per blank-line block, each
+answerable question on the first paragraph holding one of its answers.
+
 Usage: .venv/bin/python bench/offline_abstention.py [DATASET ...] [--halves]
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import statistics
 import sys
 import time
@@ -31,7 +37,8 @@ from bot.analysis.offline.abstain import MIN_SUPPORT  # noqa: E402
 from bot.analysis.offline.answer import Assessment, assess, decide  # noqa: E402
 from bot.analysis.retrieval import select_paragraphs  # noqa: E402
 from bot.config import Settings  # noqa: E402
-from bot.eval.dataset import load_dataset  # noqa: E402
+from bot.domain.article import split_paragraphs  # noqa: E402
+from bot.eval.dataset import EvalArticle, load_dataset, parse_dataset  # noqa: E402
 from bot.eval.scoring import token_f1  # noqa: E402
 from bot.tokens import count_tokens  # noqa: E402
 
@@ -50,10 +57,29 @@ class Row:
     ms: float
 
 
+def load(path: Path) -> list[EvalArticle]:
+    """A SQuAD-format set, or questions that name their article by `source` (see above)."""
+    data = json.loads(path.read_text(encoding="utf-8"))
+    if not isinstance(data, dict) or "source" not in data:
+        return load_dataset(path)
+    paragraphs = split_paragraphs((REPO / data["source"]).read_text(encoding="utf-8"))
+    context = "\n\n".join(paragraphs)
+    starts = [sum(len(p) + 2 for p in paragraphs[:n]) for n in range(len(paragraphs))]
+    spans = [(start, start + len(p)) for start, p in zip(starts, paragraphs, strict=True)]
+    questions = []
+    for q in data["questions"]:
+        if q["answers"]:
+            held = [n for n, (a, b) in enumerate(spans) for t in q["answers"] if t in context[a:b]]
+            q = {**q, "para_idx": held[0]}
+        questions.append(q)
+    entry = {"id": path.stem, "context": context, "paragraphs": spans, "questions": questions}
+    return parse_dataset([entry], name=path.name)
+
+
 def run(path: Path) -> list[Row]:
     budget = Settings(_env_file=None).qa_context_tokens  # type: ignore[call-arg]
     rows: list[Row] = []
-    for entry in load_dataset(path):
+    for entry in load(path):
         article = entry.article()
         for q in entry.questions:
             start = time.perf_counter()

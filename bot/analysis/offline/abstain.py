@@ -15,7 +15,10 @@ A logistic regression over all twenty features, fitted on half the tuning articl
 signs a reader's reasons allow, does worse on the other half at the operating point than this
 score (`bench/offline_learn.py` prints both), so the score ships and the model stays a bench.
 Other signals aimed at how SQuAD 2.0's unanswerable questions were made (an ordinal swapped, a
-word the paragraph lacks) gain nothing on held-out articles (`bench/offline_signals.py`).
+word the paragraph lacks) gain nothing on held-out articles (`bench/offline_signals.py`), nor
+does declining a question whose asked-for verb or noun the article never uses: it helps news
+questions, but SQuAD's answerable questions paraphrase that word as often as its unanswerable
+ones lack it (`bench/offline_focus.py`).
 """
 
 from __future__ import annotations
