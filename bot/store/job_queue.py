@@ -7,6 +7,10 @@ several processes race. A worker claims a job with a lease and holds a liveness 
 (`presence.py`) while it lives: when that lock is gone, the worker is dead and its jobs are
 taken over at once; while it is held, they are never taken. Where liveness cannot be known,
 the lease running out decides.
+
+Workers take pending jobs fairly (`claim_next`): the oldest job of the workspace, then the
+user, with the fewest jobs running, so a flood from one user waits behind itself, not in front
+of everyone else.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, or_, select, true, update
+from sqlalchemy import Select, delete, func, or_, select, true, update
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -163,6 +167,63 @@ class SlackIntake(StoreBase):
         """A pending job's lease_until, if set, holds it back until then (requeue_job)."""
         return or_(_j.c.lease_until.is_(None), _j.c.lease_until <= now)
 
+    def _claim_values(self, worker: str, lease_s: float) -> dict[str, Any]:
+        return dict(
+            status="running",
+            worker=worker,
+            lease_until=self._now() + timedelta(seconds=lease_s),
+            attempts=_j.c.attempts + 1,
+        )
+
+    def _fairest_pending(self) -> Select[tuple[int]]:
+        """The pending, due job to run next: of the workspace with the fewest jobs running,
+        then of its user with the fewest running, the oldest. (PostgreSQL: rows another
+        replica is claiming at this moment are skipped, not waited for.)"""
+        c, r = _j.alias("candidate"), _j.alias("other")
+        same_team = r.c.team.is_not_distinct_from(c.c.team)
+        same_user = r.c.user.is_not_distinct_from(c.c.user)
+
+        def running(*same: ColumnElement[bool]) -> Any:
+            return (
+                select(func.count())
+                .select_from(r)
+                .where(r.c.status == "running", *same)
+                .scalar_subquery()
+            )
+
+        now = self._now()
+        query = (
+            select(c.c.id)
+            .where(c.c.status == "pending", or_(c.c.lease_until.is_(None), c.c.lease_until <= now))
+            .order_by(running(same_team), running(same_team, same_user), c.c.created_at, c.c.id)
+            .limit(1)
+        )
+        if self._engine.dialect.name == "postgresql":
+            query = query.with_for_update(skip_locked=True, of=c)
+        return query
+
+    async def claim_next(self, *, worker: str, lease_s: float) -> Job | None:
+        """Take the fairest pending job (see `_fairest_pending`) for `lease_s` seconds; None
+        when no job is waiting. One conditional UPDATE: a job is claimed by one worker only,
+        however many replicas ask at once."""
+        async with self._write() as conn:
+            row = (
+                (
+                    await conn.execute(
+                        update(_j)
+                        .where(
+                            _j.c.id == self._fairest_pending().scalar_subquery(),
+                            _j.c.status == "pending",
+                        )
+                        .values(**self._claim_values(worker, lease_s))
+                        .returning(*_j.c)
+                    )
+                )
+                .mappings()
+                .first()
+            )
+        return None if row is None else _job(row)
+
     async def claim_job(self, job_id: int, *, worker: str, lease_s: float) -> Job | None:
         """Take the job for `lease_s` seconds if it is pending, or running for a worker that is
         dead (or, when liveness is unknown, whose lease ran out); else None.
@@ -171,12 +232,7 @@ class SlackIntake(StoreBase):
         workers can never both win.
         """
         now = self._now()
-        claim = dict(
-            status="running",
-            worker=worker,
-            lease_until=now + timedelta(seconds=lease_s),
-            attempts=_j.c.attempts + 1,
-        )
+        claim = self._claim_values(worker, lease_s)
         async with self._write() as conn:
             claimed = await conn.execute(
                 update(_j)
