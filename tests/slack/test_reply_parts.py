@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -25,9 +27,16 @@ from bot.slack.replies import ThreadReply
 from bot.slack.web_api import web_client
 from bot.store.records import Job
 from tests.fakes.slack import FakeSlack
+from tests.fakes.slack.events import TEAM_ID
 from tests.fakes.slack.store import Message
+from tests.slack.harness import CHANNEL as HARNESS_CHANNEL
+from tests.slack.harness import is_summary, running_bot
 
 CHANNEL = "C0PARTS"
+QUESTION = "How many permanent jobs will the project bring?"
+# Over the largest block of that answer, under any two: Slack refuses all but one block a
+# message, so the answer goes out in as many parts as it has blocks.
+ANSWER_BLOCK_CHARS = 700
 WORKER = "test-worker"
 PARTS = 4
 # Faults on a post that Slack may have carried out (stored) or not; each leaves the client
@@ -195,3 +204,41 @@ async def test_a_rerun_keeps_matching_parts_where_they_are(tmp_path: Path) -> No
         assert [m.ts for m in s.thread()] == before
         assert len(s.slack.calls_to("chat.postMessage")) == posts
         s.assert_exactly(result())
+
+
+async def test_answer_in_parts_requeued_after_part_2_ends_with_each_part_once(
+    tmp_path: Path,
+) -> None:
+    """Through the whole bot: an answer Slack makes us split (msg_too_long), whose third part
+    cannot be posted until the job is requeued; the re-run completes the thread without a
+    copy, and the question is remembered once."""
+    async with running_bot(
+        tmp_path, slack_stream_mode="update", slack_max_retries=1,
+        slack_retry_base_seconds=0.01, slack_requeue_base_seconds=0.1,
+    ) as h:  # fmt: skip
+        message, _ = await h.mention(f"<{h.web.url('/tidal')}>")
+        await h.wait_replies(message.ts, lambda rs: any(map(is_summary, rs)))
+        await h.wait_idle()
+        h.slack.workspace.message_chars = ANSWER_BLOCK_CHARS
+        # posts: the reply message (the answer so far), parts 2 + 3 together (msg_too_long),
+        # part 2, part 3: that one fails, as does the client's retry, so the run gives up and
+        # the job is requeued
+        h.slack.inject_fault("chat.postMessage", "service_unavailable", times=2, skip=3)
+        await h.say(QUESTION, thread_ts=message.ts)
+        await h.wait_idle(timeout=30)
+        answer = h.replies(message.ts)[1:]
+        parts = [part_of(m.metadata) for m in answer]
+        assert len(answer) >= 3 and parts == list(range(1, len(answer) + 1)), parts
+        tries = [c for c in h.slack.calls_to("chat.postMessage") if part_of(c.params) == 3]
+        assert len(tries) == 3, "two failed tries, then the re-run's post"
+        blocks = json.dumps([m.blocks for m in answer])
+        assert blocks.count("40 permanent jobs") == 2  # the answer and its quote, once each
+        assert h.bot is not None
+        turns = await h.bot.ctx.store.get_turns(HARNESS_CHANNEL, message.ts, team=TEAM_ID)
+        assert [t.question for t in turns] == [QUESTION]
+
+
+def part_of(holder: dict[str, Any] | None) -> object:
+    """The part number a bot message's metadata (or a post's parameters) names."""
+    meta = (holder or {}).get("metadata", holder) or {}
+    return (meta.get("event_payload") or {}).get("part")

@@ -34,6 +34,9 @@ class Workspace:
     admins: set[str] = field(default_factory=set)  # user IDs users.info reports as admins
     # Set when the app is uninstalled: Slack then answers the bot token with `token_revoked`.
     revoked: bool = False
+    # A test knob: messages (text + blocks as JSON) longer than this get `msg_too_long`, so
+    # a test can make a reply need splitting without writing 40,000 characters.
+    message_chars: int | None = None
 
     def auth_test(self) -> dict[str, object]:
         """auth.test's answer for this workspace's bot token."""
