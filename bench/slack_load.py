@@ -222,21 +222,33 @@ def _first_progress_ms(
     return progress
 
 
+def _start_bot(
+    args: argparse.Namespace,
+    slack: FakeSlack,
+    llm: FakeOpenAI,
+    web: ArticleServer,
+    stderr: int = subprocess.PIPE,
+) -> tuple[subprocess.Popen[str], int]:
+    """Serve one article per mention, script the LLM, start the bot; returns it and its port."""
+    _serve_articles(web, args.mentions)
+    replies = [Reply(delay=args.latency) for _ in range(args.mentions)]
+    llm.script_for("summary", *replies)
+    llm.script_for("actors", *replies)
+    port = free_port()
+    data = Path(tempfile.mkdtemp(prefix="articlebot-load-"))
+    bot = subprocess.Popen(
+        [sys.executable, "-m", "bot", "run", "--http", "--host", "127.0.0.1", "--port",
+         str(port)],
+        env=_bot_env(args, slack, llm, data), cwd=data, stderr=stderr, text=True,
+    )  # fmt: skip
+    return bot, port
+
+
 async def run(args: argparse.Namespace) -> None:
     if args.flood:
         args.mentions = args.flood + 1  # the flood, then one mention from someone else
     with FakeSlack() as slack, FakeOpenAI(keep_requests=False) as llm, ArticleServer() as web:
-        _serve_articles(web, args.mentions)
-        replies = [Reply(delay=args.latency) for _ in range(args.mentions)]
-        llm.script_for("summary", *replies)
-        llm.script_for("actors", *replies)
-        port = free_port()
-        data = Path(tempfile.mkdtemp(prefix="articlebot-load-"))
-        bot = subprocess.Popen(
-            [sys.executable, "-m", "bot", "run", "--http", "--host", "127.0.0.1", "--port",
-             str(port)],
-            env=_bot_env(args, slack, llm, data), cwd=data, stderr=subprocess.PIPE, text=True,
-        )  # fmt: skip
+        bot, port = _start_bot(args, slack, llm, web)
         try:
             await wait_healthy(f"http://127.0.0.1:{port}/healthz", time.monotonic() + 60)
             posts = _mention_bodies(args, slack, web)
@@ -288,17 +300,7 @@ async def _flood_round(args: argparse.Namespace, bot_src: str) -> tuple[float, f
     single mention's seconds to the bot's first Slack call and to its summary."""
     one = argparse.Namespace(**{**vars(args), "bot_src": bot_src, "mentions": args.flood + 1})
     with FakeSlack() as slack, FakeOpenAI(keep_requests=False) as llm, ArticleServer() as web:
-        _serve_articles(web, one.mentions)
-        replies = [Reply(delay=args.latency) for _ in range(one.mentions)]
-        llm.script_for("summary", *replies)
-        llm.script_for("actors", *replies)
-        port = free_port()
-        data = Path(tempfile.mkdtemp(prefix="articlebot-flood-"))
-        bot = subprocess.Popen(
-            [sys.executable, "-m", "bot", "run", "--http", "--host", "127.0.0.1", "--port",
-             str(port)],
-            env=_bot_env(one, slack, llm, data), cwd=data, stderr=subprocess.DEVNULL,
-        )  # fmt: skip
+        bot, port = _start_bot(one, slack, llm, web, stderr=subprocess.DEVNULL)
         try:
             await wait_healthy(f"http://127.0.0.1:{port}/healthz", time.monotonic() + 60)
             posts = _mention_bodies(one, slack, web)
