@@ -123,6 +123,7 @@ class SlackSettings(SettingsGroup):
     job_max_age_seconds: int
     job_lease_seconds: float
     max_running_jobs: int
+    max_running_jobs_per_user: int
     max_retries: int
     retry_base_seconds: float
     requeue_base_seconds: float

@@ -89,6 +89,21 @@ async def test_finished_jobs_free_their_users_turn(store: Store, clock: FakeCloc
     assert order == [again.id, later.id]
 
 
+async def test_a_user_runs_at_most_their_share(store: Store, clock: FakeClock) -> None:
+    """With `per_user`, a user's jobs beyond that many running stay pending (others' do not),
+    and the next one starts once one of theirs is finished."""
+    flood = [await request(store, clock, user="UA") for _ in range(5)]
+    taken = [await store.claim_next(worker="w", lease_s=60, per_user=2) for _ in range(3)]
+    assert [j.id for j in taken if j is not None] == [flood[0].id, flood[1].id]
+    other = await request(store, clock, user="UB")
+    next_one = await store.claim_next(worker="w", lease_s=60, per_user=2)
+    assert next_one is not None and next_one.id == other.id
+    await store.finish_job(flood[0].id, status="done")
+    after = await store.claim_next(worker="w", lease_s=60, per_user=2)
+    assert after is not None and after.id == flood[2].id
+    assert await store.claim_next(worker="w", lease_s=60, per_user=2) is None
+
+
 async def test_requeued_jobs_wait_out_their_backoff(store: Store, clock: FakeClock) -> None:
     job = await request(store, clock, user="UA")
     assert await store.claim_next(worker="w", lease_s=60) is not None

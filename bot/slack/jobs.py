@@ -1,9 +1,9 @@
 """Runs recorded jobs in the background, under a lease, and resumes unfinished ones at start.
 
-Jobs are not run in the order they came: a process runs at most SLACK_MAX_RUNNING_JOBS at a
-time, and each free slot takes the fairest pending job (`claim_next`: the workspace, then the
-user, with the fewest jobs running), so one user's hundred mentions do not keep another's
-single one from starting.
+Jobs are not run in the order they came: one user runs at most SLACK_MAX_RUNNING_JOBS_PER_USER
+at a time (across replicas), a process at most SLACK_MAX_RUNNING_JOBS, and each free slot takes
+the fairest pending job (`claim_next`: the workspace, then the user, with the fewest jobs
+running), so one user's hundred mentions do not keep another's single one from starting.
 
 A job is claimed with a lease that is renewed while it runs, by a worker that holds a liveness
 lock while its process lives (`bot/store/presence.py`). If the process dies, the next start
@@ -74,6 +74,7 @@ class JobRunner:
         self._active: set[int] = set()  # ids of the jobs running here
         self._sweeper: asyncio.Task[None] | None = None
         self.max_running = ctx.settings.slack_max_running_jobs
+        self.per_user = ctx.settings.slack_max_running_jobs_per_user
         # Jobs submitted here that no worker was seen to take yet (busy until then).
         self._wanted: set[int] = set()
         self._wake = asyncio.Event()  # a job was submitted, or a slot freed
@@ -112,8 +113,10 @@ class JobRunner:
             try:
                 while len(self._tasks) < self.max_running:
                     asked = set(self._wanted)
-                    job = await self.ctx.store.claim_next(worker=self.worker, lease_s=self.lease_s)
-                    if job is None:  # those asked for were taken elsewhere, or wait (timers)
+                    job = await self.ctx.store.claim_next(
+                        worker=self.worker, lease_s=self.lease_s, per_user=self.per_user
+                    )
+                    if job is None:  # taken elsewhere, waiting (timers), or their user's turn
                         self._wanted -= asked
                         break
                     self._wanted.discard(job.id)

@@ -9,8 +9,8 @@ taken over at once; while it is held, they are never taken. Where liveness canno
 the lease running out decides.
 
 Workers take pending jobs fairly (`claim_next`): the oldest job of the workspace, then the
-user, with the fewest jobs running, so a flood from one user waits behind itself, not in front
-of everyone else.
+user, with the fewest jobs running, and none of a user already running their share, so a flood
+from one user waits behind itself, not in front of everyone else.
 """
 
 from __future__ import annotations
@@ -175,10 +175,11 @@ class SlackIntake(StoreBase):
             attempts=_j.c.attempts + 1,
         )
 
-    def _fairest_pending(self) -> Select[tuple[int]]:
+    def _fairest_pending(self, per_user: int | None) -> Select[tuple[int]]:
         """The pending, due job to run next: of the workspace with the fewest jobs running,
-        then of its user with the fewest running, the oldest. (PostgreSQL: rows another
-        replica is claiming at this moment are skipped, not waited for.)"""
+        then of its user with the fewest running, the oldest; none of a user who has
+        `per_user` running already. (PostgreSQL: rows another replica is claiming at this
+        moment are skipped, not waited for.)"""
         c, r = _j.alias("candidate"), _j.alias("other")
         same_team = r.c.team.is_not_distinct_from(c.c.team)
         same_user = r.c.user.is_not_distinct_from(c.c.user)
@@ -192,27 +193,33 @@ class SlackIntake(StoreBase):
             )
 
         now = self._now()
+        user_load = running(same_team, same_user)
         query = (
             select(c.c.id)
             .where(c.c.status == "pending", or_(c.c.lease_until.is_(None), c.c.lease_until <= now))
-            .order_by(running(same_team), running(same_team, same_user), c.c.created_at, c.c.id)
+            .order_by(running(same_team), user_load, c.c.created_at, c.c.id)
             .limit(1)
         )
+        if per_user is not None:
+            query = query.where(user_load < per_user)
         if self._engine.dialect.name == "postgresql":
             query = query.with_for_update(skip_locked=True, of=c)
         return query
 
-    async def claim_next(self, *, worker: str, lease_s: float) -> Job | None:
+    async def claim_next(
+        self, *, worker: str, lease_s: float, per_user: int | None = None
+    ) -> Job | None:
         """Take the fairest pending job (see `_fairest_pending`) for `lease_s` seconds; None
-        when no job is waiting. One conditional UPDATE: a job is claimed by one worker only,
-        however many replicas ask at once."""
+        when no job may start. One conditional UPDATE: a job is claimed by one worker only,
+        however many replicas ask at once. (`per_user` is counted, not locked: replicas
+        claiming at the same instant may each start one more.)"""
         async with self._write() as conn:
             row = (
                 (
                     await conn.execute(
                         update(_j)
                         .where(
-                            _j.c.id == self._fairest_pending().scalar_subquery(),
+                            _j.c.id == self._fairest_pending(per_user).scalar_subquery(),
                             _j.c.status == "pending",
                         )
                         .values(**self._claim_values(worker, lease_s))
