@@ -136,3 +136,40 @@ async def test_replicas_claiming_at_once_take_each_job_exactly_once(
     claimed = [job_id for ids in taken for job_id in ids]
     assert sorted(claimed) == sorted(j.id for j in jobs), "each job once, none left"
     assert await store.claim_next(worker="w", lease_s=60) is None
+
+
+async def test_a_batch_is_claimed_in_turns(store: Store, clock: FakeClock) -> None:
+    """One statement claiming several jobs serves users round robin, as single claims do,
+    and never gives a user more than their share."""
+    for user in ["UA"] * 12 + ["UB"] * 3 + ["UC"]:
+        await request(store, clock, user=user)
+    batch = await store.claim_fairly(worker="w", lease_s=60, count=5, per_user=2)
+    users = sorted(j.user or "" for j in batch)
+    assert users == ["UA", "UA", "UB", "UB", "UC"]
+    assert [j.created_at for j in batch] == sorted(j.created_at for j in batch)
+    rest = await store.claim_fairly(worker="w", lease_s=60, count=50, per_user=2)
+    assert rest == [], "every user is at their share"
+    more = await store.claim_fairly(worker="w", lease_s=60, count=50)
+    assert len(more) == 11 and {j.id for j in more}.isdisjoint(j.id for j in batch)
+
+
+async def test_replicas_claiming_batches_take_each_job_exactly_once(
+    db_url: str, store: Store, clock: FakeClock
+) -> None:
+    jobs = [await request(store, clock, user=f"U{i % 4}") for i in range(80)]
+    replicas = [await Store.open(db_url, clock=clock) for _ in range(3)]
+    try:
+
+        async def worker(replica: Store, name: str) -> list[int]:
+            taken: list[int] = []
+            for _ in range(40):  # a race may leave a batch empty while jobs remain
+                batch = await replica.claim_fairly(worker=name, lease_s=60, count=7)
+                taken += [j.id for j in batch]
+            return taken
+
+        taken = await asyncio.gather(*(worker(replicas[i % 3], f"w{i}") for i in range(6)))
+    finally:
+        for replica in replicas:
+            await replica.close()
+    claimed = [job_id for ids in taken for job_id in ids]
+    assert sorted(claimed) == sorted(j.id for j in jobs), "each job once, none left"

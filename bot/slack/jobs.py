@@ -113,14 +113,18 @@ class JobRunner:
             try:
                 while len(self._tasks) < self.max_running:
                     asked = set(self._wanted)
-                    job = await self.ctx.store.claim_next(
-                        worker=self.worker, lease_s=self.lease_s, per_user=self.per_user
+                    jobs = await self.ctx.store.claim_fairly(
+                        worker=self.worker,
+                        lease_s=self.lease_s,
+                        count=self.max_running - len(self._tasks),
+                        per_user=self.per_user,
                     )
-                    if job is None:  # taken elsewhere, waiting (timers), or their user's turn
+                    if not jobs:  # taken elsewhere, waiting (timers), or their user's turn
                         self._wanted -= asked
                         break
-                    self._wanted.discard(job.id)
-                    self._start(job, claimed=True)
+                    for job in jobs:
+                        self._wanted.discard(job.id)
+                        self._start(job, claimed=True)
             except Exception:
                 log.exception("taking the next job failed; will retry")
 

@@ -175,11 +175,11 @@ class SlackIntake(StoreBase):
             attempts=_j.c.attempts + 1,
         )
 
-    def _fairest_pending(self, per_user: int | None) -> Select[tuple[int]]:
-        """The pending, due job to run next: of the workspace with the fewest jobs running,
-        then of its user with the fewest running, the oldest; none of a user who has
-        `per_user` running already. (PostgreSQL: rows another replica is claiming at this
-        moment are skipped, not waited for.)"""
+    def _fairest_pending(self, per_user: int | None, count: int) -> Select[tuple[int]]:
+        """Up to `count` pending, due jobs to run next, in turn: each job's turn is how many of
+        its user's jobs would then be running (those running, plus its place in the user's
+        queue), so users are served round robin, fewest running first; then the workspace
+        with the fewest running, then the oldest. No job whose turn is over `per_user`."""
         c, r = _j.alias("candidate"), _j.alias("other")
         same_team = r.c.team.is_not_distinct_from(c.c.team)
         same_user = r.c.user.is_not_distinct_from(c.c.user)
@@ -193,33 +193,50 @@ class SlackIntake(StoreBase):
             )
 
         now = self._now()
-        user_load = running(same_team, same_user)
-        query = (
-            select(c.c.id)
+        place = func.row_number().over(
+            partition_by=(c.c.team, c.c.user), order_by=(c.c.created_at, c.c.id)
+        )
+        ranked = (
+            select(
+                c.c.id,
+                c.c.created_at,
+                (running(same_team, same_user) + place).label("turn"),
+                running(same_team).label("team_load"),
+            )
             .where(c.c.status == "pending", or_(c.c.lease_until.is_(None), c.c.lease_until <= now))
-            .order_by(running(same_team), user_load, c.c.created_at, c.c.id)
-            .limit(1)
+            .subquery("ranked")
+        )
+        query = (
+            select(ranked.c.id)
+            .order_by(ranked.c.turn, ranked.c.team_load, ranked.c.created_at, ranked.c.id)
+            .limit(count)
         )
         if per_user is not None:
-            query = query.where(user_load < per_user)
+            query = query.where(ranked.c.turn <= per_user)
         if self._engine.dialect.name == "postgresql":
-            query = query.with_for_update(skip_locked=True, of=c)
+            # rows another replica is claiming at this moment are skipped, not waited for
+            locked = _j.alias("locked")
+            return (
+                select(locked.c.id)
+                .where(locked.c.id.in_(query))
+                .with_for_update(skip_locked=True, of=locked)
+            )
         return query
 
-    async def claim_next(
-        self, *, worker: str, lease_s: float, per_user: int | None = None
-    ) -> Job | None:
-        """Take the fairest pending job (see `_fairest_pending`) for `lease_s` seconds; None
-        when no job may start. One conditional UPDATE: a job is claimed by one worker only,
-        however many replicas ask at once. (`per_user` is counted, not locked: replicas
-        claiming at the same instant may each start one more.)"""
+    async def claim_fairly(
+        self, *, worker: str, lease_s: float, count: int = 1, per_user: int | None = None
+    ) -> list[Job]:
+        """Take up to `count` of the fairest pending jobs (see `_fairest_pending`) for
+        `lease_s` seconds, oldest first; [] when none may start. One conditional UPDATE: a job
+        is claimed by one worker only, however many replicas ask at once. (`per_user` is
+        counted, not locked: replicas claiming at the same instant may each start one more.)"""
         async with self._write() as conn:
-            row = (
+            rows = (
                 (
                     await conn.execute(
                         update(_j)
                         .where(
-                            _j.c.id == self._fairest_pending(per_user).scalar_subquery(),
+                            _j.c.id.in_(self._fairest_pending(per_user, count)),
                             _j.c.status == "pending",
                         )
                         .values(**self._claim_values(worker, lease_s))
@@ -227,9 +244,16 @@ class SlackIntake(StoreBase):
                     )
                 )
                 .mappings()
-                .first()
+                .all()
             )
-        return None if row is None else _job(row)
+        return sorted((_job(row) for row in rows), key=lambda job: (job.created_at, job.id))
+
+    async def claim_next(
+        self, *, worker: str, lease_s: float, per_user: int | None = None
+    ) -> Job | None:
+        """The fairest pending job, claimed (see `claim_fairly`); None when none may start."""
+        jobs = await self.claim_fairly(worker=worker, lease_s=lease_s, per_user=per_user)
+        return jobs[0] if jobs else None
 
     async def claim_job(self, job_id: int, *, worker: str, lease_s: float) -> Job | None:
         """Take the job for `lease_s` seconds if it is pending, or running for a worker that is
