@@ -227,8 +227,9 @@ class SlackIntake(StoreBase):
         self, *, worker: str, lease_s: float, count: int = 1, per_user: int | None = None
     ) -> list[Job]:
         """Take up to `count` of the fairest pending jobs (see `_fairest_pending`) for
-        `lease_s` seconds, oldest first; [] when none may start. One conditional UPDATE: a job
-        is claimed by one worker only, however many replicas ask at once. (`per_user` is
+        `lease_s` seconds, oldest first; [] when none may start (or, on PostgreSQL, when
+        another replica is claiming those very jobs: ask again later). One conditional UPDATE:
+        a job is claimed by one worker only, however many replicas ask at once. (`per_user` is
         counted, not locked: replicas claiming at the same instant may each start one more.)"""
         async with self._write() as conn:
             rows = (
