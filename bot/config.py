@@ -132,8 +132,8 @@ class Settings(BaseSettings):
     # through its liveness lock (bot/store/presence.py).
     slack_job_lease_seconds: float = Field(default=30.0, ge=1.0)
     # Jobs one user (across replicas), and one process, run at a time; the others wait in
-    # the queue, and a free slot goes to the workspace, then the user, with the fewest running
-    # (a flood waits behind itself).
+    # the queue, and free slots go to users in turn, fewest running first (a flood waits
+    # behind itself).
     slack_max_running_jobs_per_user: int = Field(default=8, ge=1, le=10_000)
     slack_max_running_jobs: int = Field(default=256, ge=1, le=10_000)
     # Retries of one Web API call on a transient fault (429, 5xx, connection, ok:false

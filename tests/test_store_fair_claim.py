@@ -69,7 +69,9 @@ async def test_claims_take_turns_between_busy_users(store: Store, clock: FakeClo
     assert sum(running.values()) == 40
 
 
-async def test_workspaces_take_turns_before_users(store: Store, clock: FakeClock) -> None:
+async def test_a_small_workspace_is_not_crowded_out_by_a_big_one(
+    store: Store, clock: FakeClock
+) -> None:
     """Many users of one workspace flooding do not crowd out another workspace's one user."""
     for i in range(12):
         await request(store, clock, user=f"U{i % 6}", team="TBIG")

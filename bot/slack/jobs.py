@@ -1,9 +1,10 @@
 """Runs recorded jobs in the background, under a lease, and resumes unfinished ones at start.
 
 Jobs are not run in the order they came: one user runs at most SLACK_MAX_RUNNING_JOBS_PER_USER
-at a time (across replicas), a process at most SLACK_MAX_RUNNING_JOBS, and each free slot takes
-the fairest pending job (`claim_next`: the workspace, then the user, with the fewest jobs
-running), so one user's hundred mentions do not keep another's single one from starting.
+at a time (across replicas), a process at most SLACK_MAX_RUNNING_JOBS, and free slots take the
+fairest pending jobs (`claim_fairly`: users in turn, fewest running first, then the workspace
+with the fewest running), so one user's hundred mentions do not keep another's single one
+from starting.
 
 A job is claimed with a lease that is renewed while it runs, by a worker that holds a liveness
 lock while its process lives (`bot/store/presence.py`). If the process dies, the next start

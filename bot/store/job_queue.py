@@ -8,9 +8,9 @@ several processes race. A worker claims a job with a lease and holds a liveness 
 taken over at once; while it is held, they are never taken. Where liveness cannot be known,
 the lease running out decides.
 
-Workers take pending jobs fairly (`claim_next`): the oldest job of the workspace, then the
-user, with the fewest jobs running, and none of a user already running their share, so a flood
-from one user waits behind itself, not in front of everyone else.
+Workers take pending jobs fairly (`claim_fairly`): users in turn, fewest jobs running first
+(then the workspace with the fewest running, then the oldest job), and none of a user already
+running their share, so a flood from one user waits behind itself, not in front of everyone.
 """
 
 from __future__ import annotations
