@@ -18,6 +18,14 @@ checkout (e.g. an export of main) for a side-by-side "before".
     .venv/bin/python bench/slack_load.py [--mentions 100] [--latency 1.0] [--concurrency 16]
     .venv/bin/python bench/slack_load.py --first-text 10 --latency 1.0 --chunk-delay 0.05
     .venv/bin/python bench/slack_load.py --flood 200 --latency 0.5 --concurrency 4
+
+`--flood N --before DIR` runs the flood `--rounds` times with the bot from DIR and from this
+checkout, alternately, and prints side by side the median and p95 of the other user's time to
+the bot's first Slack call for their mention (and to their summary); each round ends when
+that summary is posted.
+
+    .venv/bin/python bench/slack_load.py --flood 200 --latency 0.5 --concurrency 4 \
+        --before /tmp/main-src --rounds 5
 """
 
 from __future__ import annotations
@@ -214,21 +222,33 @@ def _first_progress_ms(
     return progress
 
 
+def _start_bot(
+    args: argparse.Namespace,
+    slack: FakeSlack,
+    llm: FakeOpenAI,
+    web: ArticleServer,
+    stderr: int = subprocess.PIPE,
+) -> tuple[subprocess.Popen[str], int]:
+    """Serve one article per mention, script the LLM, start the bot; returns it and its port."""
+    _serve_articles(web, args.mentions)
+    replies = [Reply(delay=args.latency) for _ in range(args.mentions)]
+    llm.script_for("summary", *replies)
+    llm.script_for("actors", *replies)
+    port = free_port()
+    data = Path(tempfile.mkdtemp(prefix="articlebot-load-"))
+    bot = subprocess.Popen(
+        [sys.executable, "-m", "bot", "run", "--http", "--host", "127.0.0.1", "--port",
+         str(port)],
+        env=_bot_env(args, slack, llm, data), cwd=data, stderr=stderr, text=True,
+    )  # fmt: skip
+    return bot, port
+
+
 async def run(args: argparse.Namespace) -> None:
     if args.flood:
         args.mentions = args.flood + 1  # the flood, then one mention from someone else
     with FakeSlack() as slack, FakeOpenAI(keep_requests=False) as llm, ArticleServer() as web:
-        _serve_articles(web, args.mentions)
-        replies = [Reply(delay=args.latency) for _ in range(args.mentions)]
-        llm.script_for("summary", *replies)
-        llm.script_for("actors", *replies)
-        port = free_port()
-        data = Path(tempfile.mkdtemp(prefix="articlebot-load-"))
-        bot = subprocess.Popen(
-            [sys.executable, "-m", "bot", "run", "--http", "--host", "127.0.0.1", "--port",
-             str(port)],
-            env=_bot_env(args, slack, llm, data), cwd=data, stderr=subprocess.PIPE, text=True,
-        )  # fmt: skip
+        bot, port = _start_bot(args, slack, llm, web)
         try:
             await wait_healthy(f"http://127.0.0.1:{port}/healthz", time.monotonic() + 60)
             posts = _mention_bodies(args, slack, web)
@@ -273,6 +293,52 @@ async def run(args: argparse.Namespace) -> None:
         f"bot peak RSS:       {rss:7.1f} MB   (target < 300 MB); extraction worker(s): "
         + ", ".join(f"{w:.1f} MB" for w in worker_rss)
     )
+
+
+async def _flood_round(args: argparse.Namespace, bot_src: str) -> tuple[float, float]:
+    """One flood and the single mention, bot from `bot_src` ("" = this checkout); returns the
+    single mention's seconds to the bot's first Slack call and to its summary."""
+    one = argparse.Namespace(**{**vars(args), "bot_src": bot_src, "mentions": args.flood + 1})
+    with FakeSlack() as slack, FakeOpenAI(keep_requests=False) as llm, ArticleServer() as web:
+        bot, port = _start_bot(one, slack, llm, web, stderr=subprocess.DEVNULL)
+        try:
+            await wait_healthy(f"http://127.0.0.1:{port}/healthz", time.monotonic() + 60)
+            posts = _mention_bodies(one, slack, web)
+            sent = await _send_all(one, slack, port, posts)
+            deadline = time.monotonic() + max(120.0, 4 * args.latency * one.mentions)
+            done = await _wait_for_summaries(slack, posts[-1:], deadline)
+            [first] = _first_progress_ms(slack, posts[-1:], sent)
+        finally:
+            bot.terminate()
+            bot.wait(timeout=30)
+    single = posts[-1][0]
+    return first / 1000, done.get(single, float("nan")) - sent.at[single]
+
+
+async def compare_fairness(args: argparse.Namespace) -> None:
+    """Before/after, alternating rounds (so both see the same machine load)."""
+    sides = {"before": args.before, "after": ""}
+    first: dict[str, list[float]] = {side: [] for side in sides}
+    summary: dict[str, list[float]] = {side: [] for side in sides}
+    for _ in range(args.rounds):
+        for side, src in sides.items():
+            to_first, to_summary = await _flood_round(args, src)
+            first[side].append(to_first)
+            summary[side].append(to_summary)
+            print(f"  {side:6} round: first Slack call {to_first:6.2f} s, summary "
+                  f"{to_summary:6.2f} s", flush=True)  # fmt: skip
+    print(
+        f"flood fairness: {args.flood} mentions from one user, then 1 from another; LLM "
+        f"{args.latency:.2f} s/call, {args.concurrency} at a time; {args.rounds} rounds each; "
+        f"before = {args.before}, after = this checkout"
+    )
+    print("the other user's wait      before: p50     p95      after: p50     p95")
+    for name, values in (("to the first Slack call", first), ("to their summary", summary)):
+        b, a = values["before"], values["after"]
+        print(
+            f"  {name:24}  {statistics.median(b):7.2f} s {pct(b, 0.95):7.2f} s"
+            f"     {statistics.median(a):7.2f} s {pct(a, 0.95):7.2f} s"
+        )
 
 
 def print_fairness(
@@ -390,8 +456,17 @@ def main() -> None:
         help="instead: time to the first visible summary text over N mentions",
     )  # fmt: skip
     parser.add_argument("--chunk-delay", type=float, default=0.05, help="with --first-text")
+    parser.add_argument(
+        "--before", default="", help="with --flood: compare against the bot from this source"
+    )
+    parser.add_argument("--rounds", type=int, default=5, help="with --before: rounds per side")
     args = parser.parse_args()
-    asyncio.run(first_text(args) if args.first_text else run(args))
+    if args.first_text:
+        asyncio.run(first_text(args))
+    elif args.flood and args.before:
+        asyncio.run(compare_fairness(args))
+    else:
+        asyncio.run(run(args))
 
 
 if __name__ == "__main__":

@@ -131,6 +131,11 @@ class Settings(BaseSettings):
     # A running job's lease: the fallback when a crashed worker's death cannot be seen at once
     # through its liveness lock (bot/store/presence.py).
     slack_job_lease_seconds: float = Field(default=30.0, ge=1.0)
+    # Jobs one user (across replicas), and one process, run at a time; the others wait in
+    # the queue, and free slots go to users in turn, fewest running first (a flood waits
+    # behind itself).
+    slack_max_running_jobs_per_user: int = Field(default=8, ge=1, le=10_000)
+    slack_max_running_jobs: int = Field(default=256, ge=1, le=10_000)
     # Retries of one Web API call on a transient fault (429, 5xx, connection, ok:false
     # internal_error...), waiting Retry-After or an exponential backoff from this base.
     slack_max_retries: int = Field(default=3, ge=0, le=10)

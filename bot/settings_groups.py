@@ -122,6 +122,8 @@ class SlackSettings(SettingsGroup):
     user_quota_per_hour: int
     job_max_age_seconds: int
     job_lease_seconds: float
+    max_running_jobs: int
+    max_running_jobs_per_user: int
     max_retries: int
     retry_base_seconds: float
     requeue_base_seconds: float

@@ -1,5 +1,11 @@
 """Runs recorded jobs in the background, under a lease, and resumes unfinished ones at start.
 
+Jobs are not run in the order they came: one user runs at most SLACK_MAX_RUNNING_JOBS_PER_USER
+at a time (across replicas), a process at most SLACK_MAX_RUNNING_JOBS, and free slots take the
+fairest pending jobs (`claim_fairly`: users in turn, fewest running first, then the workspace
+with the fewest running), so one user's hundred mentions do not keep another's single one
+from starting.
+
 A job is claimed with a lease that is renewed while it runs, by a worker that holds a liveness
 lock while its process lives (`bot/store/presence.py`). If the process dies, the next start
 (or another replica's sweeper, every second) sees the lock gone and takes the job over at once;
@@ -66,31 +72,81 @@ class JobRunner:
         self._team_of: dict[asyncio.Task[None], str | None] = {}  # whose job each task runs
         # Requeued jobs waiting out their backoff here (the store has them too: pending).
         self._timers: set[asyncio.Task[None]] = set()
-        self._active: set[int] = set()  # ids of the jobs submitted here and not yet done
+        self._active: set[int] = set()  # ids of the jobs running here
         self._sweeper: asyncio.Task[None] | None = None
+        self.max_running = ctx.settings.slack_max_running_jobs
+        self.per_user = ctx.settings.slack_max_running_jobs_per_user
+        # Jobs submitted here that no worker was seen to take yet (busy until then).
+        self._wanted: set[int] = set()
+        self._wake = asyncio.Event()  # a job was submitted, or a slot freed
+        self._picker: asyncio.Task[None] | None = None
+        self._stopping = False
 
     @property
     def busy(self) -> bool:
-        """True while any accepted job is still running, or waiting to run again, here."""
-        return bool(self._tasks or self._timers)
+        """True while any accepted job is still running, waiting for a slot, or waiting to
+        run again, here."""
+        return bool(self._tasks or self._timers or self._wanted)
 
     def submit(self, job: Job) -> None:
-        """Run the job in the background; the caller (a listener) returns at once.
+        """Have the job run in the background; the caller (a listener) returns at once.
+
+        It runs when a slot is free and it is the fairest pending job (see `_pick`).
+        """
+        if job.id in self._active:
+            return
+        self._wanted.add(job.id)
+        self._wake_picker()
+
+    def _wake_picker(self) -> None:
+        if self._stopping:
+            return
+        self._wake.set()
+        if self._picker is None or self._picker.done():
+            self._picker = asyncio.create_task(self._pick(), name="job-picker")
+
+    async def _pick(self) -> None:
+        """Fill free slots with the fairest pending jobs, whenever one is submitted or a slot
+        frees (the sweeper also wakes this every second)."""
+        while True:
+            await self._wake.wait()
+            self._wake.clear()
+            try:
+                while len(self._tasks) < self.max_running:
+                    asked = set(self._wanted)
+                    jobs = await self.ctx.store.claim_fairly(
+                        worker=self.worker,
+                        lease_s=self.lease_s,
+                        count=self.max_running - len(self._tasks),
+                        per_user=self.per_user,
+                    )
+                    if not jobs:  # taken elsewhere, waiting (timers), or their user's turn
+                        self._wanted -= asked
+                        break
+                    for job in jobs:
+                        self._wanted.discard(job.id)
+                        self._start(job, claimed=True)
+            except Exception:
+                log.exception("taking the next job failed; will retry")
+
+    def _start(self, job: Job, *, claimed: bool) -> None:
+        """Run the job in a task of its own.
 
         The task runs with the requester (user, channel) in its context, so that the LLM
         calls it makes are scheduled fairly against other users' (`bot/fairness.py`).
         """
-        if job.id in self._active:
-            return
         context = contextvars.copy_context()
         context.run(requester.set, (job.user or "", job.channel))
-        task = asyncio.create_task(self.run(job), name=f"job-{job.id}", context=context)
+        task = asyncio.create_task(
+            self.run(job, claimed=claimed), name=f"job-{job.id}", context=context
+        )
         self._tasks.add(task)
         self._active.add(job.id)
         self._team_of[task] = job.team
         task.add_done_callback(self._tasks.discard)
         task.add_done_callback(lambda _: self._active.discard(job.id))
         task.add_done_callback(lambda done: self._team_of.pop(done, None))
+        task.add_done_callback(lambda _: self._wake_picker())  # a slot is free
 
     async def stop_team(self, team: str, timeout: float = 5.0) -> int:
         """Cancel this process's running jobs of a workspace that left, and wait for them, so
@@ -103,15 +159,26 @@ class JobRunner:
             await asyncio.wait(doomed, timeout=timeout)
         return len(doomed)
 
-    async def run(self, job: Job) -> None:
+    async def run(self, job: Job, *, claimed: bool = False) -> None:
+        """Run `job` (claimed by this worker already, or to claim now: a takeover)."""
+        if not claimed:
+            taken = await self.ctx.store.claim_job(job.id, worker=self.worker, lease_s=self.lease_s)
+            if taken is None:
+                return  # another worker has it, or it is already finished
+            job = taken
         ctx = await self.ctx.for_team(job.team)  # the job's workspace: its client and token
         if ctx is None:
             log.warning("job %s dropped: workspace %s has no installation", job.id, job.team)
             await self.ctx.store.finish_job(job.id, status="failed", note="no installation")
             return
-        claimed = await self.ctx.store.claim_job(job.id, worker=self.worker, lease_s=self.lease_s)
-        if claimed is None:
-            return  # another worker has it, or it is already finished
+        max_age = self.ctx.settings.slack_job_max_age_seconds
+        if (self.ctx.store.now() - job.created_at).total_seconds() > max_age:
+            await self._tell(reply_for(ctx, job), error_message(messages.RESTART_APOLOGY))
+            await self.ctx.store.finish_job(job.id, status="expired", note="too old")
+            return
+        await self._work(ctx, job)
+
+    async def _work(self, ctx: SlackContext, claimed: Job) -> None:
         renewer = asyncio.create_task(self._renew(claimed))
         reply = reply_for(ctx, claimed)
         try:
@@ -225,26 +292,21 @@ class JobRunner:
                 return
 
     async def resume(self) -> int:
-        """Pick up jobs a previous run accepted but did not finish; apologise for stale ones."""
-        max_age = self.ctx.settings.slack_job_max_age_seconds
-        now = self.ctx.store.now()
+        """Pick up jobs a previous run accepted but did not finish (pending ones wait for a
+        slot; a dead worker's are taken over now); stale ones get an apology (see `run`)."""
         resumed = 0
         for job in await self.ctx.store.unfinished_jobs(exclude=set(self._active)):
             if job.id in self._active:
-                continue  # submitted here while we were looking
-            if (now - job.created_at).total_seconds() > max_age:
-                claimed = await self.ctx.store.claim_job(
-                    job.id, worker=self.worker, lease_s=self.lease_s
-                )
-                ctx = await self.ctx.for_team(job.team)
-                if claimed is not None and ctx is not None:
-                    await self._tell(
-                        reply_for(ctx, claimed), error_message(messages.RESTART_APOLOGY)
-                    )
-                    await self.ctx.store.finish_job(job.id, status="expired", note="too old")
-                continue
-            self.submit(job)
+                continue  # started here while we were looking
+            if job.status == "pending":
+                if job.id in self._wanted:
+                    continue  # waiting for a slot here already
+                self._wanted.add(job.id)
+            else:
+                self._start(job, claimed=False)
             resumed += 1
+        if self._wanted:
+            self._wake_picker()
         if resumed:
             log.info("resumed %d unfinished job(s)", resumed)
         return resumed
@@ -266,11 +328,17 @@ class JobRunner:
 
     async def stop(self, timeout: float) -> None:
         """Graceful shutdown: stop sweeping, let running jobs finish, hand back the rest."""
+        self._stopping = True
         if self._sweeper is not None:
             self._sweeper.cancel()
             # Wait for it: a query cut off mid-flight must not outlive the store it used.
             await asyncio.gather(self._sweeper, return_exceptions=True)
             self._sweeper = None
+        if self._picker is not None:  # nothing new starts; pending jobs stay in the store
+            self._picker.cancel()
+            await asyncio.gather(self._picker, return_exceptions=True)
+            self._picker = None
+        self._wanted.clear()
         for timer in self._timers:
             timer.cancel()  # the jobs stay pending in the store: whoever runs next takes them
         if self._tasks:

@@ -3,6 +3,13 @@
 The first message's ts is saved on the job before anything slow happens, so if the process dies
 and the job is resumed, the same message is edited: the user never gets two replies.
 
+A result too long for one message goes out as parts: part 1 is the reply message, parts 2..N
+follow it in the thread. Each post names its part in message metadata (job, part, and for
+parts 2..N a digest of the content), the same in every run of the job. A re-run (crash,
+requeue) first reads what earlier runs left in the thread: it adopts a posted reply message,
+keeps the parts already there in order with the same content, and replaces the rest, so the
+thread ends with exactly one copy of each part, in order.
+
 Progress (reaction, placeholder, status edits) is best effort: its failure is logged and the
 work goes on. The result is not: if the placeholder cannot be edited, the result is posted as a
 new message (whose ts replaces the placeholder's on the job), the placeholder deleted first.
@@ -13,7 +20,10 @@ are raised for the job runner to handle.
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import json
 import logging
+from dataclasses import dataclass
 from typing import Any
 
 from slack_sdk.web.async_client import AsyncWebClient
@@ -39,6 +49,20 @@ RESPLIT_DEPTH = 3
 # Message metadata event type naming the bot's posts, so a retry can find a post that
 # went through although Slack's answer was lost.
 REPLY_EVENT = "articlebot_reply"
+
+
+@dataclass(frozen=True)
+class _Posted:
+    """A part an earlier run of the job posted: its message and a digest of its content."""
+
+    ts: str
+    digest: str
+
+
+def digest(message: RenderedMessage) -> str:
+    """Names a part's content, so a re-run can tell whether a posted part is still right."""
+    raw = json.dumps([message.text, message.blocks], sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(raw.encode()).hexdigest()[:16]
 
 
 def slack_fault(exc: BaseException) -> SlackFault | None:
@@ -73,7 +97,9 @@ class ThreadReply:
         self.ctx = ctx
         self.job = job
         self.ts: str | None = job.reply_ts
-        self._posts = 0  # messages posted by this run, to name each one in its metadata
+        self._part = 1  # the part the next continuation post is (the reply message is 1)
+        # Parts earlier runs of this job posted (a re-run only): read once, when first needed.
+        self._earlier: dict[int, _Posted] | None = None if job.attempts > 1 else {}
 
     @property
     def client(self) -> AsyncWebClient:
@@ -144,12 +170,21 @@ class ThreadReply:
         await self._post_reply(message)
 
     async def finish(self, parts: list[RenderedMessage]) -> None:
-        """The result: the first part replaces the reply message, the rest follow in the thread."""
+        """The result: the first part replaces the reply message, the rest follow in the thread.
+
+        Parts an earlier run posted stay where they are as long as they match, in order; from
+        the first one that does not, the earlier posts are removed and the parts posted anew."""
         first, *rest = parts
-        for piece in await self._replace(first):
-            await self._post(piece)
-        for part in rest:
-            await self._post(part)
+        before = self.ts
+        pieces = await self._replace(first)
+        earlier = await self._earlier_parts()
+        if self.ts != before:  # a new reply message: earlier parts would now come before it
+            earlier = dict(earlier)
+            await self._drop(earlier, keep_below=2)
+        self._part = 1
+        for message in [*pieces, *rest]:
+            await self._post(message, earlier)
+        await self._drop(earlier, keep_below=self._part + 1)
         await self.unreact()
 
     async def _replace(self, message: RenderedMessage, depth: int = 0) -> list[RenderedMessage]:
@@ -179,7 +214,15 @@ class ThreadReply:
         return await self._post_reply(message)
 
     async def _post_reply(self, message: RenderedMessage) -> list[RenderedMessage]:
-        """Post the reply message and save its ts on the job; pieces left if it was split."""
+        """Post the reply message and save its ts on the job; pieces left if it was split.
+
+        A re-run whose reply message was posted although its ts never reached the job (the
+        answer was lost, or the worker died first) edits that message instead."""
+        found = (await self._earlier_parts()).pop(1, None)
+        if found is not None:
+            self.ts = found.ts
+            await self.ctx.store.set_job_reply(self.job.id, found.ts)
+            return await self._replace(message)
         try:
             ts = await self._send(message)
             rest: list[RenderedMessage] = []
@@ -194,31 +237,64 @@ class ThreadReply:
         await self.ctx.store.set_job_reply(self.job.id, self.ts)
         return rest
 
-    async def _post(self, message: RenderedMessage, depth: int = 0) -> None:
-        """Post one more message in the thread, split smaller if Slack finds it too long."""
+    async def _post(
+        self, message: RenderedMessage, earlier: dict[int, _Posted], depth: int = 0
+    ) -> None:
+        """Post the next part in the thread (split smaller if Slack finds it too long), unless
+        an earlier run posted it with this content; a different one there is replaced, with
+        every earlier part after it, so the order holds."""
+        part, mark = self._part + 1, digest(message)
+        posted = earlier.get(part)
+        if posted is not None and posted.digest == mark:
+            del earlier[part]
+            self._part = part
+            return
+        await self._drop(earlier, keep_below=part)
         try:
-            await self._send(message)
+            await self._send(message, part=part, mark=mark)
         except Exception as exc:
             fault = slack_fault(exc)
             if fault is None or fault.fault != "msg_too_long" or depth >= RESPLIT_DEPTH:
                 raise
             count_failure(fault)
             for piece in halved(message):
-                await self._post(piece, depth + 1)
+                await self._post(piece, earlier, depth + 1)
+            return
+        self._part = part
 
-    async def _send(self, message: RenderedMessage) -> str:
-        """Post one message in the thread; returns its ts.
+    async def _drop(self, earlier: dict[int, _Posted], *, keep_below: int) -> None:
+        """Delete the parts earlier runs posted from number `keep_below` on."""
+        for part in sorted(p for p in earlier if p >= keep_below):
+            await self.delete(earlier.pop(part).ts)
+
+    async def _earlier_parts(self) -> dict[int, _Posted]:
+        """The parts earlier runs of this job left in the thread, by number (a re-run reads
+        the thread once; a first run has none)."""
+        if self._earlier is None:
+            self._earlier = {}
+            for found in await self._thread():
+                meta = found.get("metadata") or {}
+                payload = meta.get("event_payload") or {}
+                part = payload.get("part")
+                if (
+                    meta.get("event_type") == REPLY_EVENT
+                    and payload.get("job") == self.job.id
+                    and isinstance(part, int)
+                    and part not in self._earlier
+                ):
+                    self._earlier[part] = _Posted(str(found["ts"]), str(payload.get("mark", "")))
+        return self._earlier
+
+    async def _send(self, message: RenderedMessage, *, part: int = 1, mark: str = "") -> str:
+        """Post one message in the thread (part 1: the reply message); returns its ts.
 
         The client does not repeat a post Slack may already have made (see `web_api`): each
-        post carries metadata naming it (job, run, part), and before trying again the thread
-        is searched for it, so a lost answer never turns into a duplicate message.
+        post carries metadata naming it (job, part, content digest), and before trying again
+        the thread is searched for it, so a lost answer never turns into a duplicate message.
         """
-        self._posts += 1
-        payload: dict[str, Any] = {
-            "job": self.job.id,
-            "run": self.job.attempts,
-            "part": self._posts,
-        }
+        payload: dict[str, Any] = {"job": self.job.id, "part": part}
+        if mark:
+            payload["mark"] = mark
         metadata = {"event_type": REPLY_EVENT, "event_payload": payload}
         settings = self.ctx.settings
         for attempt in range(settings.slack_max_retries + 1):

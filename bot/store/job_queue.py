@@ -7,6 +7,10 @@ several processes race. A worker claims a job with a lease and holds a liveness 
 (`presence.py`) while it lives: when that lock is gone, the worker is dead and its jobs are
 taken over at once; while it is held, they are never taken. Where liveness cannot be known,
 the lease running out decides.
+
+Workers take pending jobs fairly (`claim_fairly`): users in turn, fewest jobs running first
+(then the workspace with the fewest running, then the oldest job), and none of a user already
+running their share, so a flood from one user waits behind itself, not in front of everyone.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, or_, select, true, update
+from sqlalchemy import Select, delete, func, or_, select, true, update
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -163,6 +167,95 @@ class SlackIntake(StoreBase):
         """A pending job's lease_until, if set, holds it back until then (requeue_job)."""
         return or_(_j.c.lease_until.is_(None), _j.c.lease_until <= now)
 
+    def _claim_values(self, worker: str, lease_s: float) -> dict[str, Any]:
+        return dict(
+            status="running",
+            worker=worker,
+            lease_until=self._now() + timedelta(seconds=lease_s),
+            attempts=_j.c.attempts + 1,
+        )
+
+    def _fairest_pending(self, per_user: int | None, count: int) -> Select[tuple[int]]:
+        """Up to `count` pending, due jobs to run next, in turn: each job's turn is how many of
+        its user's jobs would then be running (those running, plus its place in the user's
+        queue), so users are served round robin, fewest running first; then the workspace
+        with the fewest running, then the oldest. No job whose turn is over `per_user`."""
+        c, r = _j.alias("candidate"), _j.alias("other")
+        same_team = r.c.team.is_not_distinct_from(c.c.team)
+        same_user = r.c.user.is_not_distinct_from(c.c.user)
+
+        def running(*same: ColumnElement[bool]) -> Any:
+            return (
+                select(func.count())
+                .select_from(r)
+                .where(r.c.status == "running", *same)
+                .scalar_subquery()
+            )
+
+        now = self._now()
+        place = func.row_number().over(
+            partition_by=(c.c.team, c.c.user), order_by=(c.c.created_at, c.c.id)
+        )
+        ranked = (
+            select(
+                c.c.id,
+                c.c.created_at,
+                (running(same_team, same_user) + place).label("turn"),
+                running(same_team).label("team_load"),
+            )
+            .where(c.c.status == "pending", or_(c.c.lease_until.is_(None), c.c.lease_until <= now))
+            .subquery("ranked")
+        )
+        query = (
+            select(ranked.c.id)
+            .order_by(ranked.c.turn, ranked.c.team_load, ranked.c.created_at, ranked.c.id)
+            .limit(count)
+        )
+        if per_user is not None:
+            query = query.where(ranked.c.turn <= per_user)
+        if self._engine.dialect.name == "postgresql":
+            # rows another replica is claiming at this moment are skipped, not waited for
+            locked = _j.alias("locked")
+            return (
+                select(locked.c.id)
+                .where(locked.c.id.in_(query))
+                .with_for_update(skip_locked=True, of=locked)
+            )
+        return query
+
+    async def claim_fairly(
+        self, *, worker: str, lease_s: float, count: int = 1, per_user: int | None = None
+    ) -> list[Job]:
+        """Take up to `count` of the fairest pending jobs (see `_fairest_pending`) for
+        `lease_s` seconds, oldest first; [] when none may start (or, on PostgreSQL, when
+        another replica is claiming those very jobs: ask again later). One conditional UPDATE:
+        a job is claimed by one worker only, however many replicas ask at once. (`per_user` is
+        counted, not locked: replicas claiming at the same instant may each start one more.)"""
+        async with self._write() as conn:
+            rows = (
+                (
+                    await conn.execute(
+                        update(_j)
+                        .where(
+                            _j.c.id.in_(self._fairest_pending(per_user, count)),
+                            _j.c.status == "pending",
+                        )
+                        .values(**self._claim_values(worker, lease_s))
+                        .returning(*_j.c)
+                    )
+                )
+                .mappings()
+                .all()
+            )
+        return sorted((_job(row) for row in rows), key=lambda job: (job.created_at, job.id))
+
+    async def claim_next(
+        self, *, worker: str, lease_s: float, per_user: int | None = None
+    ) -> Job | None:
+        """The fairest pending job, claimed (see `claim_fairly`); None when none may start."""
+        jobs = await self.claim_fairly(worker=worker, lease_s=lease_s, per_user=per_user)
+        return jobs[0] if jobs else None
+
     async def claim_job(self, job_id: int, *, worker: str, lease_s: float) -> Job | None:
         """Take the job for `lease_s` seconds if it is pending, or running for a worker that is
         dead (or, when liveness is unknown, whose lease ran out); else None.
@@ -171,12 +264,7 @@ class SlackIntake(StoreBase):
         workers can never both win.
         """
         now = self._now()
-        claim = dict(
-            status="running",
-            worker=worker,
-            lease_until=now + timedelta(seconds=lease_s),
-            attempts=_j.c.attempts + 1,
-        )
+        claim = self._claim_values(worker, lease_s)
         async with self._write() as conn:
             claimed = await conn.execute(
                 update(_j)

@@ -58,6 +58,8 @@ class Store:
         self.count_requests = self.intake.count_requests
         self.get_job = self.intake.get_job
         self.claim_job = self.intake.claim_job
+        self.claim_next = self.intake.claim_next
+        self.claim_fairly = self.intake.claim_fairly
         self.extend_lease = self.intake.extend_lease
         self.release_job = self.intake.release_job
         self.set_job_reply = self.intake.set_job_reply

@@ -6,6 +6,7 @@ list is the full history a user could have seen (what tests audit for leaks).
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from tests.fakes.slack.store import Ephemeral, Message, MessageStore
@@ -38,9 +39,15 @@ class ChatMethods:
 
     # --- plain messages -----------------------------------------------------------------------
 
+    def _fits(self, text: str, blocks: list[dict[str, Any]] | None) -> None:
+        limit = self.ws.message_chars
+        if limit is not None and len(text) + len(json.dumps(blocks or [])) > limit:
+            raise SlackError("msg_too_long")
+
     def post_message(self, params: Params) -> dict[str, Any]:
         channel = _channel(params)
         text, blocks = _content(params)
+        self._fits(text, blocks)
         message = Message(
             channel=channel,
             ts=self.store.next_ts(),
@@ -64,6 +71,7 @@ class ChatMethods:
     def update(self, params: Params) -> dict[str, Any]:
         channel = _channel(params)
         text, blocks = _content(params)
+        self._fits(text, blocks)
         with self.store.lock:
             message = self._own_message(channel, params.get("ts"), "cant_update_message")
             if "text" in params:

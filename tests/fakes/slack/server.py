@@ -133,22 +133,43 @@ class FakeSlack(BackgroundServer):
         """The next `times` calls of `method` answer `{"ok": false, "error": error}`."""
         self.web_api.inject(method, times=times, status=status, body={"ok": False, "error": error})
 
-    def inject_fault(self, method: str, fault: str, times: int = 1, retry_after: int = 1) -> None:
+    def inject_fault(
+        self,
+        method: str,
+        fault: str,
+        times: int = 1,
+        retry_after: int = 1,
+        *,
+        stored: bool = False,
+        skip: int = 0,
+    ) -> None:
         """The next `times` calls of `method` fail with `fault` (see `faults.py`): `http_429`,
         `http_500`, `http_503`, `connection_reset`, `lost_response` (done, but the answer never
-        arrives), or any Slack error code (`ok: false`)."""
+        arrives), `stall` (never answered), or any Slack error code (`ok: false`). `stored`:
+        Slack did the work before failing (an HTTP 500 or `internal_error` after the message
+        was stored); `skip`: that many calls go through first."""
+        options: dict[str, Any] = {"times": times, "stored": stored, "skip": skip}
         if fault == "http_429":
-            self.rate_limit(method, times=times, retry_after=retry_after)
+            self.web_api.inject(
+                method,
+                status=429,
+                body={"ok": False, "error": "ratelimited"},
+                headers={"Retry-After": str(retry_after)},
+                **options,
+            )
         elif fault == "http_500":
-            self.web_api.inject(method, times=times, status=500, body=faults.SERVER_ERROR_PAGE)
+            self.web_api.inject(method, status=500, body=faults.SERVER_ERROR_PAGE, **options)
         elif fault == "http_503":
-            self.fail_next(method, "service_unavailable", times=times, status=503)
+            body = {"ok": False, "error": "service_unavailable"}
+            self.web_api.inject(method, status=503, body=body, **options)
         elif fault == "connection_reset":
-            self.web_api.inject(method, times=times, reset=True)
+            self.web_api.inject(method, reset=True, **options)
         elif fault == "lost_response":
-            self.web_api.inject(method, times=times, lost=True)
+            self.web_api.inject(method, lost=True, **options)
+        elif fault == "stall":
+            self.web_api.inject(method, stall=True, **options)
         else:
-            self.fail_next(method, fault, times=times)
+            self.web_api.inject(method, body={"ok": False, "error": fault}, **options)
 
     # --- message store ------------------------------------------------------------------------
 

@@ -7,6 +7,7 @@ merged, and JSON-valued form fields (`blocks`, `metadata`, ...) are decoded as S
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import collections
 import contextlib
@@ -55,6 +56,9 @@ class _Injected:
     headers: dict[str, str]
     reset: bool = False  # drop the connection (TCP RST) instead of answering
     lost: bool = False  # do the work, then drop the connection: the answer is lost
+    stored: bool = False  # do the work, then answer with this failure anyway
+    skip: int = 0  # calls to let through before this failure starts
+    stall: bool = False  # never answer (the caller dies waiting)
 
 
 class WebApi:
@@ -85,13 +89,22 @@ class WebApi:
         headers: dict[str, str] | None = None,
         reset: bool = False,
         lost: bool = False,
+        stored: bool = False,
+        skip: int = 0,
+        stall: bool = False,
     ) -> None:
         """Answer the next `times` calls of `method` with this response instead of handling them
         (a `str` body is sent as an HTML page); `reset` drops the connection unanswered;
-        `lost` handles the call as usual, then drops the connection before answering."""
+        `lost` handles the call as usual, then drops the connection before answering; `stored`
+        handles it, then answers with the failure (Slack did it, then its edge failed); `skip`
+        lets that many calls through first; `stall` never answers."""
         with self._lock:
             queue = self._injected.setdefault(method, collections.deque())
-            queue.append(_Injected(times, status, body or {}, headers or {}, reset, lost))
+            queue.append(
+                _Injected(
+                    times, status, body or {}, headers or {}, reset, lost, stored, skip, stall
+                )
+            )
 
     async def handle(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
@@ -107,6 +120,15 @@ class WebApi:
             at=time.monotonic(),
         )
         injected = self._take_injected(method)
+        if injected is not None and injected.stall:
+            with self._lock:
+                self.calls.append(call)
+            call.status = 0
+            while request.transport is not None and not request.transport.is_closing():
+                await asyncio.sleep(0.05)  # until the caller hangs up or the server stops
+            raise ConnectionResetError("the caller hung up on a stalled call")
+        if injected is not None and injected.stored:
+            self._answer(method, params, token, None)  # the work is done; the answer fails
         if injected is not None and injected.lost:
             call.status, call.response = 0, self._answer(method, params, token, None)[1]
             with self._lock:
@@ -164,6 +186,9 @@ class WebApi:
             if not queue:
                 return None
             head = queue[0]
+            if head.skip > 0:
+                head.skip -= 1
+                return None
             head.remaining -= 1
             if head.remaining <= 0:
                 queue.popleft()

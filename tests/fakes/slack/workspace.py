@@ -48,6 +48,9 @@ class Workspace:
     # Rotating tokens issued to this installation and when each expires (the OAuth app's clock).
     rotating: dict[str, float] = field(default_factory=dict)
     clock: Callable[[], float] = time.time
+    # A test knob: messages (text + blocks as JSON) longer than this get `msg_too_long`, so
+    # a test can make a reply need splitting without writing 40,000 characters.
+    message_chars: int | None = None
 
     def owns(self, token: str | None) -> bool:
         return bool(token) and (token == self.bot_token or token in self.rotating)
