@@ -58,6 +58,10 @@ class Outcome:
     fault: str = ""
 
 
+# Job kinds whose flow shows it is working with a reaction on the request (and removes it at
+# the end): a job of these kinds that must wait for a slot shows the same sign at once.
+SIGNALLED_KINDS = frozenset({"summary", "answer"})
+
 # How often to look for jobs whose worker died: a dead replica's jobs wait at most this long.
 SWEEP_INTERVAL_S = 1.0
 
@@ -79,6 +83,9 @@ class JobRunner:
         # Jobs submitted here that no worker was seen to take yet (busy until then).
         self._wanted: set[int] = set()
         self._wake = asyncio.Event()  # a job was submitted, or a slot freed
+        # Jobs submitted here that have shown no sign of work yet, and the tasks showing one.
+        self._unseen: dict[int, Job] = {}
+        self._signs: set[asyncio.Task[None]] = set()
         self._picker: asyncio.Task[None] | None = None
         self._stopping = False
 
@@ -86,7 +93,7 @@ class JobRunner:
     def busy(self) -> bool:
         """True while any accepted job is still running, waiting for a slot, or waiting to
         run again, here."""
-        return bool(self._tasks or self._timers or self._wanted)
+        return bool(self._tasks or self._timers or self._wanted or self._signs)
 
     def submit(self, job: Job) -> None:
         """Have the job run in the background; the caller (a listener) returns at once.
@@ -96,6 +103,8 @@ class JobRunner:
         if job.id in self._active:
             return
         self._wanted.add(job.id)
+        if job.kind in SIGNALLED_KINDS:
+            self._unseen[job.id] = job
         self._wake_picker()
 
     def _wake_picker(self) -> None:
@@ -126,8 +135,27 @@ class JobRunner:
                     for job in jobs:
                         self._wanted.discard(job.id)
                         self._start(job, claimed=True)
+                self._show_waiting()
             except Exception:
                 log.exception("taking the next job failed; will retry")
+
+    def _show_waiting(self) -> None:
+        """Jobs submitted here that did not start (their user's share or this process is
+        full): show the working sign now, as a started job would, so no request sits a
+        minute without a sign that it was heard. Their flow finds it there and removes it."""
+        waiting, self._unseen = list(self._unseen.values()), {}
+        for job in waiting:
+            task = asyncio.create_task(self._sign(job), name=f"sign-{job.id}")
+            self._signs.add(task)
+            task.add_done_callback(self._signs.discard)
+
+    async def _sign(self, job: Job) -> None:
+        try:
+            ctx = await self.ctx.for_team(job.team)
+            if ctx is not None and job.id not in self._active:  # started: it shows its own
+                await reply_for(ctx, job).react()
+        except Exception:
+            log.exception("could not show that job %s is waiting", job.id)
 
     def _start(self, job: Job, *, claimed: bool) -> None:
         """Run the job in a task of its own.
@@ -140,6 +168,7 @@ class JobRunner:
         task = asyncio.create_task(
             self.run(job, claimed=claimed), name=f"job-{job.id}", context=context
         )
+        self._unseen.pop(job.id, None)  # its flow shows its own sign
         self._tasks.add(task)
         self._active.add(job.id)
         self._team_of[task] = job.team
@@ -339,6 +368,8 @@ class JobRunner:
             await asyncio.gather(self._picker, return_exceptions=True)
             self._picker = None
         self._wanted.clear()
+        for sign in set(self._signs):
+            sign.cancel()
         for timer in self._timers:
             timer.cancel()  # the jobs stay pending in the store: whoever runs next takes them
         if self._tasks:

@@ -14,13 +14,17 @@ FLOOD = 24
 PER_USER = 3
 
 
-def first_call_at(calls: list, ts: str) -> float:
-    """When the bot first touched the mention `ts` in Slack (reaction or post)."""
+def started_at(calls: list, ts: str) -> float:
+    """When the job for the mention `ts` started: its first post in the thread (a waiting
+    job shows only a reaction)."""
     return min(
-        c.at
-        for c in calls
-        if c.method in ("reactions.add", "chat.postMessage")
-        and (c.params.get("timestamp") == ts or c.params.get("thread_ts") == ts)
+        c.at for c in calls if c.method == "chat.postMessage" and c.params.get("thread_ts") == ts
+    )
+
+
+def reacted_at(calls: list, ts: str) -> float:
+    return min(
+        c.at for c in calls if c.method == "reactions.add" and c.params.get("timestamp") == ts
     )
 
 
@@ -43,12 +47,16 @@ async def test_a_single_mention_starts_ahead_of_another_users_flood(tmp_path: Pa
         await h.wait_replies(single.ts, lambda rs: any(map(is_summary, rs)), timeout=60)
         await h.wait_idle(timeout=120)
         calls = h.slack.calls
-        started = first_call_at(calls, single.ts)
-        ahead = [m for m in flood if first_call_at(calls, m.ts) < started]
+        started = started_at(calls, single.ts)
+        ahead = [m for m in flood if started_at(calls, m.ts) < started]
         # The flood runs PER_USER at a time, the single mention at once: only the flood's jobs
         # started while it was being sent go first (first come, first served: all of them).
         assert len(ahead) < FLOOD // 2, f"{len(ahead)} of the flood started first"
         for message in flood:
             assert any(map(is_summary, h.replies(message.ts))), "the flood is answered too"
+            # Heard at once: the flood's waiting mentions show the working sign before the
+            # later, single mention even starts; the sign is gone once each is answered.
+            assert reacted_at(calls, message.ts) < started
+            assert not message.reactions
         assert h.bot is not None
         assert await h.bot.ctx.store.claim_next(worker="t", lease_s=5) is None
