@@ -7,7 +7,8 @@ import json
 import pytest
 
 from bot.analysis.offline import offline_actors, offline_answer, offline_summary
-from bot.analysis.offline.answer import NOT_SAID
+from bot.analysis.offline.answer import HEDGED, NOT_SAID
+from bot.analysis.offline.focus import absent_focus, article_vocabulary
 from bot.analysis.offline.furniture import furniture
 from bot.analysis.quotes import QuoteVerifier
 from bot.analysis.text import split_sentences
@@ -333,3 +334,38 @@ def test_names_the_article_never_mentions_are_named(article, question, names):
     answer = offline_answer(article, question)
     assert answer.answer == f"The article doesn't mention {names}."
     assert not answer.answerable and not answer.quotes
+
+
+# --- what the question asks for ------------------------------------------------------------
+
+_COUNCIL = [
+    "The harbour council met on Tuesday to discuss the new ferry terminal.",
+    "Mayor Helen Okafor, who chaired the meeting, praised the design of the terminal.",
+    "Councillor Ben Ode said the terminal would bring visitors to the old town all year.",
+]
+
+
+def test_a_question_whose_asked_for_verb_the_article_never_uses_is_hedged(
+    article: Article,
+) -> None:
+    for source in (article, Article.build(_COUNCIL, title="Council")):
+        answer = offline_answer(source, "What did Helen Okafor earn?")
+        # Never a phrase cut from a sentence about something else ("Mayor"): declined, or
+        # the closest passage whole with what the article never mentions named.
+        assert not answer.answerable or (
+            answer.answer.startswith(HEDGED) and "“earn”" in answer.answer
+        ), answer.answer
+        assert all(q.text in source.paragraph(q.paragraph) for q in answer.quotes)
+    # What makes the difference: "earn" in any form ("earned") in the article.
+    stating = Article.build([*_COUNCIL, "Helen Okafor earned £48,000 as mayor."])
+    question = "What did Helen Okafor earn?"
+    assert absent_focus(article_vocabulary(Article.build(_COUNCIL)), question) == ("earn",)
+    assert absent_focus(article_vocabulary(stating), question) == ()
+    assert not offline_answer(stating, question).answer.startswith(HEDGED)
+
+
+def test_what_someone_said_is_answered_with_their_statement_not_a_phrase() -> None:
+    article = Article.build(_COUNCIL, title="Council")
+    answer = offline_answer(article, "What did Ben Ode say about the terminal?")
+    assert answer.answerable and "bring visitors" in answer.answer
+    assert answer.answer.rstrip(".") in answer.quotes[0].text

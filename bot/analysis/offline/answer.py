@@ -28,6 +28,7 @@ from bot.analysis.offline.features import (
     question_terms,
     rank_features,
 )
+from bot.analysis.offline.focus import absent_focus, article_vocabulary
 from bot.analysis.offline.learned import LinearModel
 from bot.analysis.offline.names import MONTHS_DAYS
 from bot.analysis.offline.questions import AnswerType, QuestionInfo, read_question
@@ -40,6 +41,8 @@ from bot.analysis.text import normalize
 from bot.domain.article import Article
 
 NOT_SAID = "The article doesn't say."
+# How an answer the article may not give begins (see `hedged`).
+HEDGED = "The article doesn't say this directly"
 MAX_QUOTES = 3
 # Further sentences are quoted when the ranker gives them at least this share of the best one's
 # probability (softmax over the candidates).
@@ -106,6 +109,8 @@ class Assessment:
     quote: str  # what is quoted of the best sentence: the clause with the answer, or all of it
     features: tuple[float, ...]  # the abstention features (`ABSTAIN_FEATURES` order)
     support: float  # how well the sentence supports an answer (0: a name absent, too thin)
+    # What the question asks for that the article never mentions ("earn"): hedge, no span.
+    unasked: tuple[str, ...] = ()
 
 
 def assess(
@@ -131,11 +136,16 @@ def assess(
     outright = bool(absent) or thin(index, q, best)
     support = 0.0 if outright else max(0.0, models.abstainer.score(features))
     picked = _quoted(index, q, ranked)
-    span = best_span(picked[0].text, q.span_keys, q.info.answer_type, q.info.counted)
+    span = None
+    if not q.info.statement:
+        span = best_span(picked[0].text, q.span_keys, q.info.answer_type, q.info.counted)
     quote = picked[0].text
     if span is not None and not q.info.compound:
         quote = answer_clause(quote, span, q.keys)
-    return Assessment(q.info, picked, span, absent, quote, features, support)
+    unasked: tuple[str, ...] = ()
+    if q.info.answer_type is AnswerType.ANY:  # a typed span (a number, a date) stands anyway
+        unasked = absent_focus(article_vocabulary(article), question)
+    return Assessment(q.info, picked, span, absent, quote, features, support, unasked)
 
 
 def sentence_scores(
@@ -219,6 +229,9 @@ def decide(found: Assessment, cutoff: float) -> Answer:
     if found.support < cutoff:
         return Answer(answer=NOT_SAID, answerable=False, supported=False)
     first, *rest = found.sentences
+    if found.unasked:  # the closest passage, whole, for the reader to judge; no span
+        quotes = [Quote(text=s.text, paragraph=s.paragraph) for s in found.sentences]
+        return Answer(answer=hedged(found.unasked), answerable=True, supported=True, quotes=quotes)
     quotes = [Quote(text=found.quote, paragraph=first.paragraph)]
     quotes += [Quote(text=s.text, paragraph=s.paragraph) for s in rest]
     if found.span is not None:
@@ -230,6 +243,12 @@ def decide(found: Assessment, cutoff: float) -> Answer:
     return Answer(answer=text, answerable=True, supported=bool(quotes), quotes=quotes)
 
 
+def hedged(words: Sequence[str]) -> str:
+    """What the engine says when the article never mentions what the question asks for."""
+    listed = " or ".join(f"“{w}”" for w in words)
+    return f"{HEDGED}: it never mentions {listed}. The closest passage is quoted below."
+
+
 def not_mentioned(names: Sequence[str]) -> str:
     """ "The article doesn't mention Macron." / "... mention Macron or 1990." """
     listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
@@ -237,6 +256,7 @@ def not_mentioned(names: Sequence[str]) -> str:
 
 
 __all__ = [
+    "HEDGED",
     "NOT_SAID",
     "AnswerType",
     "Assessment",

@@ -108,6 +108,9 @@ class QuestionInfo:
     compound: bool  # "who ... and why": more than one thing asked, answer with a passage
     words: frozenset[str]  # normalised words of the question
     counted: str | None = None  # "how many turbines": what the number must count
+    # "What did Keane say about…": a statement is asked for, so the answer is the sentence,
+    # not a phrase cut from it (an appositive like "chair of the association" is no answer).
+    statement: bool = False
 
 
 def answer_type(question: str) -> AnswerType:
@@ -152,7 +155,15 @@ def read_question(question: str) -> QuestionInfo:
         compound=len(set(wh)) > 1 and " and " in lowered,
         words=frozenset(re.findall(r"\w+", lowered)) - STOPWORDS,
         counted=_counted(lowered),
+        statement=_STATEMENT.search(lowered) is not None,
     )
+
+
+_STATEMENT = re.compile(
+    r"\bwhat\s+(?:did|does|do|has|have|had|will|would|is|was)\b.*\b(?:say|said|says|think|"
+    r"thinks|thought|argue|argued|claim|claimed|warn|warned|tell|told|write|wrote|believe|"
+    r"believes|suggest|suggested|announce|announced|promise|promised|predict|predicted)\b"
+)
 
 
 def _counted(lowered: str) -> str | None:
