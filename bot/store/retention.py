@@ -42,13 +42,20 @@ class Purge:
             raise ValueError("a purge needs an age, a team or a channel")
 
 
-def _match(table: Table, purge: Purge, written: str) -> ColumnElement[bool]:
-    """Rows of a workspace table that the purge selects."""
+def _match(
+    table: Table,
+    purge: Purge,
+    written: str,
+    *,
+    in_channel: ColumnElement[bool] | None = None,
+) -> ColumnElement[bool]:
+    """Rows of a workspace table that the purge selects (`in_channel`: how a row belongs to
+    the purged channel, when its `channel` column alone does not say)."""
     clauses: list[ColumnElement[bool]] = []
     if purge.team is not None:
         clauses.append(table.c.team == purge.team)
     if purge.channel is not None:
-        clauses.append(table.c.channel == purge.channel)
+        clauses.append(in_channel if in_channel is not None else table.c.channel == purge.channel)
     if purge.before is not None:
         clauses.append(table.c[written] < purge.before)
     return and_(true(), *clauses)
@@ -94,15 +101,8 @@ def _pane_threads(purge: Purge) -> ColumnElement[bool]:
     """Assistant-pane threads live in the user's DM with the bot, but remember the channel the
     user was viewing: a channel purge takes those that looked at the channel too."""
     pane = tables.assistant_threads
-    if purge.channel is None:
-        return _match(pane, purge, "updated_at")
-    in_channel = or_(pane.c.channel == purge.channel, pane.c.context_channel == purge.channel)
-    clauses = [in_channel]
-    if purge.team is not None:
-        clauses.append(pane.c.team == purge.team)
-    if purge.before is not None:
-        clauses.append(pane.c.updated_at < purge.before)
-    return and_(*clauses)
+    viewing = or_(pane.c.channel == purge.channel, pane.c.context_channel == purge.channel)
+    return _match(pane, purge, "updated_at", in_channel=viewing)
 
 
 def _team_results(purge: Purge) -> ColumnElement[bool]:

@@ -89,13 +89,18 @@ async def run_summary(
     article, notes = await load_article(ctx, job, payload, reply)
     await reply.title(article.display_title)
     team = team_of(job)
-    await ctx.store.set_thread_article(
-        job.channel,
-        job.thread_ts,
-        team=team,
-        content_hash=article.content_hash,
-        summary_ts=reply.ts,
-    )
+
+    async def link_thread() -> None:
+        """The thread is about this article; its summary is the reply message."""
+        await ctx.store.set_thread_article(
+            job.channel,
+            job.thread_ts,
+            team=team,
+            content_hash=article.content_hash,
+            summary_ts=reply.ts,
+        )
+
+    await link_thread()
     await reply.status(f"Summarising “{article.display_title}”…")
     result = await analyzer_for(ctx, team).summarize(
         article,
@@ -111,10 +116,4 @@ async def run_summary(
     feedback = feedback_blocks(job.id, ctx.settings.slack_feedback_buttons)
     await reply.finish(with_feedback(rendered, feedback))
     if reply.ts != placeholder:  # the result had to be posted as a new message
-        await ctx.store.set_thread_article(
-            job.channel,
-            job.thread_ts,
-            team=team,
-            content_hash=article.content_hash,
-            summary_ts=reply.ts,
-        )
+        await link_thread()
