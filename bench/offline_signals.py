@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import re
 import sys
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -83,8 +84,14 @@ def candidates(index: SentenceIndex, question: str, row: int) -> list[float]:
     ]
 
 
-def read(path: Path) -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray]:
-    """Per question: article id, feature row, refused before any score, unanswerable."""
+Signals = Callable[[SentenceIndex, str, int], list[float]]
+
+
+def read(
+    path: Path, signals: Signals = candidates, width: int = len(CANDIDATES)
+) -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray]:
+    """Per question: article id, feature row (the engine's features, then `signals`' `width`
+    values), refused before any score, unanswerable."""
     index = {e.id: sentence_index(e.article()) for e in load_dataset(path)}
     asked = [q.q for e in load_dataset(path) for q in e.questions]
     rows: list[list[float]] = []
@@ -93,11 +100,11 @@ def read(path: Path) -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray]:
     for row, question in zip(read_rows, asked, strict=True):
         found, idx = row.found, index[row.article]
         if found is None:
-            rows.append([0.0] * (len(ABSTAIN_FEATURES) + len(CANDIDATES)))
+            rows.append([0.0] * (len(ABSTAIN_FEATURES) + width))
             outright.append(True)
             continue
         best = idx.sentences.index(found.sentences[0])
-        rows.append([*found.features, *candidates(idx, question, best)])
+        rows.append([*found.features, *signals(idx, question, best)])
         outright.append(bool(found.absent) or found.support <= 0.0)
     ids = [r.article for r in read_rows]
     impossible = np.array([r.impossible for r in read_rows])
@@ -139,13 +146,12 @@ def coordinate_search(x: np.ndarray, out: np.ndarray, imp: np.ndarray, w: np.nda
     return w
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("dataset", nargs="?", type=Path, default=QA / "squad20-dev-tune.json")
-    args = parser.parse_args()
-    ids, x, out, imp = read(args.dataset)
-    names = (*ABSTAIN_FEATURES, *CANDIDATES)
-    shipped = np.array([-v for v in RULE.weights] + [0.0] * len(CANDIDATES))
+def compare(
+    ids: list[str], x: np.ndarray, out: np.ndarray, imp: np.ndarray, extra: Sequence[str]
+) -> None:
+    """Print each signal's held-out gain (the engine's features, then the `extra` ones)."""
+    names = (*ABSTAIN_FEATURES, *extra)
+    shipped = np.array([-v for v in RULE.weights] + [0.0] * len(extra))
     articles = sorted(set(ids))
     in_a = np.array([i in set(articles[0::2]) for i in ids])
     halves = {"A": in_a, "B": ~in_a}
@@ -173,6 +179,13 @@ def main() -> None:
             f"all signals, coordinate search fitted on {train}: {fitted:.1%} there, "
             f"{held:.1%} on {test} (shipped {base[test]:.1%})"
         )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("dataset", nargs="?", type=Path, default=QA / "squad20-dev-tune.json")
+    args = parser.parse_args()
+    compare(*read(args.dataset), CANDIDATES)
 
 
 if __name__ == "__main__":

@@ -18,7 +18,10 @@ Other signals aimed at how SQuAD 2.0's unanswerable questions were made (an ordi
 word the paragraph lacks) gain nothing on held-out articles (`bench/offline_signals.py`), nor
 does declining a question whose asked-for verb or noun the article never uses: it helps news
 questions, but SQuAD's answerable questions paraphrase that word as often as its unanswerable
-ones lack it (`bench/offline_focus.py`).
+ones lack it (`bench/offline_focus.py`). Nor does knowing paraphrases: counting a WordNet synonym,
+derivation or hypernym as a match, or a WordNet antonym as a clash, separates the two kinds no
+better than the plain words do, and a regression that learns which words a question adds does
+worse held out (`bench/offline_paraphrase.py`).
 """
 
 from __future__ import annotations
