@@ -35,6 +35,7 @@ from bot.analysis.offline.questions import AnswerType, QuestionInfo, read_questi
 from bot.analysis.offline.sentence_index import SentenceIndex, match_keys, sentence_index
 from bot.analysis.offline.sentences import Sentence
 from bot.analysis.offline.spans import Span, best_span
+from bot.analysis.offline.units import Unit
 from bot.analysis.offline.weights import RANKER
 from bot.analysis.retrieval import paragraph_scores
 from bot.analysis.text import normalize
@@ -138,7 +139,8 @@ def assess(
     picked = _quoted(index, q, ranked)
     span = None
     if not q.info.statement:
-        span = best_span(picked[0].text, q.span_keys, q.info.answer_type, q.info.counted)
+        info = q.info
+        span = best_span(picked[0].text, q.span_keys, info.answer_type, info.counted, info.units)
     quote = picked[0].text
     if span is not None and not q.info.compound:
         quote = answer_clause(quote, span, q.keys)
@@ -232,6 +234,11 @@ def decide(found: Assessment, cutoff: float) -> Answer:
     if found.unasked:  # the closest passage, whole, for the reader to judge; no span
         quotes = [Quote(text=s.text, paragraph=s.paragraph) for s in found.sentences]
         return Answer(answer=hedged(found.unasked), answerable=True, supported=True, quotes=quotes)
+    info = found.info
+    if found.span is None and info.answer_type is not AnswerType.ANY and not info.compound:
+        # "When will Xi visit Russia?" of a sentence with no date: say so, quote it whole.
+        quotes = [Quote(text=s.text, paragraph=s.paragraph) for s in found.sentences]
+        return Answer(answer=untyped(info), answerable=True, supported=True, quotes=quotes)
     quotes = [Quote(text=found.quote, paragraph=first.paragraph)]
     quotes += [Quote(text=s.text, paragraph=s.paragraph) for s in rest]
     if found.span is not None:
@@ -247,6 +254,34 @@ def hedged(words: Sequence[str]) -> str:
     """What the engine says when the article never mentions what the question asks for."""
     listed = " or ".join(f"“{w}”" for w in words)
     return f"{HEDGED}: it never mentions {listed}. The closest passage is quoted below."
+
+
+_KIND_WORDS = {
+    AnswerType.DATE: "date",
+    AnswerType.PERSON: "name",
+    AnswerType.NAME: "name",
+    AnswerType.PLACE: "place",
+    AnswerType.NUMBER: "figure",
+}
+_UNIT_WORDS = {
+    Unit.LENGTH: "distance or size",
+    Unit.DURATION: "length of time",
+    Unit.AGE: "age",
+    Unit.MONEY: "sum of money",
+    Unit.SPEED: "speed",
+}
+
+
+def untyped(info: QuestionInfo) -> str:
+    """What the engine says when the passage closest to a typed question ("when", "how many",
+    "who") holds nothing of that kind: the passage is quoted for the reader to judge."""
+    if info.counted:
+        what = f"number of {info.counted}"
+    elif info.units:
+        what = _UNIT_WORDS[info.units[-1]]
+    else:
+        what = _KIND_WORDS[info.answer_type]
+    return f"{HEDGED}: the closest passage gives no {what}. It is quoted below."
 
 
 def not_mentioned(names: Sequence[str]) -> str:

@@ -19,6 +19,7 @@ import numpy as np
 from bot.analysis.offline.questions import AnswerType, QuestionInfo, read_question
 from bot.analysis.offline.sentence_index import SentenceIndex, match_keys
 from bot.analysis.offline.spans import best_span, has_type, question_keys
+from bot.analysis.offline.units import Unit
 from bot.analysis.text import QUESTION_WORDS, STOPWORDS, normalize
 
 _WHY_HOW = re.compile(r"\b(?:why|how)\b(?!\s+(?:many|much|long|old|far|big|large|often))")
@@ -67,7 +68,9 @@ def question_terms(question: str) -> QuestionTerms:
 
 def typed(index: SentenceIndex, q: QuestionTerms, row: int) -> bool:
     info = q.info
-    return has_type(index.sentences[row].text, q.span_keys, info.answer_type, info.counted)
+    return has_type(
+        index.sentences[row].text, q.span_keys, info.answer_type, info.counted, info.units
+    )
 
 
 def bigram_share(index: SentenceIndex, q: QuestionTerms, row: int) -> float:
@@ -130,7 +133,9 @@ def rank_features(index: SentenceIndex, q: QuestionTerms, s: Scores, row: int) -
 def span_closeness(index: SentenceIndex, q: QuestionTerms, row: int) -> float:
     """1 / (1 + words between the answer candidate and the question's words); 0 if none."""
     info = q.info
-    span = best_span(index.sentences[row].text, q.span_keys, info.answer_type, info.counted)
+    span = best_span(
+        index.sentences[row].text, q.span_keys, info.answer_type, info.counted, info.units
+    )
     return 0.0 if span is None else span.score
 
 
@@ -150,6 +155,7 @@ ABSTAIN_FEATURES = (
     "bigrams",  # share of the question's word pairs side by side in the sentence
     "type_missing",  # no candidate of the expected kind
     "type_in_question",  # the kind is there only as the question's own words (swapped entity)
+    "unit_missing",  # "how far", "how old": no number in the asked unit ("800 metres")
     "negation",  # the question negates, the sentence doesn't
     "antonym",  # the sentence has the opposite of a question word
     "number_elsewhere",  # a number of the question is in the article, not in the sentence
@@ -179,6 +185,7 @@ ABSTAIN_SIGNS: dict[str, int] = {
     "bigrams": 1,
     "type_missing": -1,
     "type_in_question": -1,
+    "unit_missing": -1,
     "negation": -1,
     "antonym": -1,
     "number_elsewhere": -1,
@@ -231,10 +238,19 @@ def off_paragraph(index: SentenceIndex, q: QuestionTerms, row: int) -> float:
     return sum(index.idf(k) for k in far) / total
 
 
+def unit_missing(index: SentenceIndex, q: QuestionTerms, row: int) -> bool:
+    """A measure is asked for (not a duration, which dates answer too) and the sentence has no
+    number in its unit: "How old is the mayor?" of a sentence that gives no age."""
+    units = q.info.units
+    return bool(units) and Unit.DURATION not in units and not typed(index, q, row)
+
+
 def type_in_question(index: SentenceIndex, q: QuestionTerms, row: int) -> bool:
     """The sentence has a candidate of the expected kind, but only one the question names."""
     kind = q.info.answer_type
     if kind is AnswerType.ANY:
         return False
     text = index.sentences[row].text
-    return not typed(index, q, row) and has_type(text, frozenset(), kind, q.info.counted)
+    return not typed(index, q, row) and has_type(
+        text, frozenset(), kind, q.info.counted, q.info.units
+    )

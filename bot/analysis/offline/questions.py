@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 from enum import Enum
 
+from bot.analysis.offline.units import Unit, wanted_units
 from bot.analysis.text import STOPWORDS, normalize, wordset
 
 
@@ -20,6 +21,7 @@ class AnswerType(Enum):
     DATE = "date"  # when, what year, which century...
     NUMBER = "number"  # how many, how much, what percentage...
     PLACE = "place"  # where
+    NAME = "name"  # what is the name of..., which company / party / person...
     ANY = "any"  # what, which, why, how...
 
 
@@ -40,6 +42,11 @@ _TYPE_CUES: tuple[tuple[re.Pattern[str], AnswerType], ...] = (
         ),
         AnswerType.DATE,
     ),
+    (re.compile(r"\bwhat\s+(?:is|was|are|were)\s+(?:the\s+|its\s+|their\s+)?(?:\w+\s+)?"
+                r"names?\s+of\b|\b(?:what|which)\s+(?:company|companies|organi[sz]ations?|"
+                r"person|team|teams|university|newspaper|party|king|queen|emperor|president|"
+                r"general|scientist|architect|artist|composer|writer|author)\b"),
+     AnswerType.NAME),
     (re.compile(r"\bwhere\b|\b(?:what|which)\s+(?:city|country|state|town|region|place)\b"),
      AnswerType.PLACE),
     (re.compile(r"\bwho(?:m|se)?\b"), AnswerType.PERSON),
@@ -92,7 +99,7 @@ ANTONYMS: dict[str, str] = {}
 for _pair in _ANTONYM_PAIRS:
     _a, _b = _pair.split()
     ANTONYMS[_a], ANTONYMS[_b] = _b, _a
-_COUNTED = re.compile(r"\bhow many ([a-z][\w-]*)")
+_COUNTED = re.compile(r"\bhow many ([a-z][\w-]*)(?: ([a-z][\w-]*))?")
 _WH_WORDS = wordset("what which who whom whose when where why how")
 _NAME_TOKEN = re.compile(r"[^\W\d_][\w’'.-]*|\d[\d,.]*")
 # Capitalised words that are not names even inside a question.
@@ -111,6 +118,8 @@ class QuestionInfo:
     # "What did Keane say about…": a statement is asked for, so the answer is the sentence,
     # not a phrase cut from it (an appositive like "chair of the association" is no answer).
     statement: bool = False
+    # "How far…", "how much did it cost": the units the number must be in ("800 metres").
+    units: tuple[Unit, ...] = ()
 
 
 def answer_type(question: str) -> AnswerType:
@@ -156,6 +165,7 @@ def read_question(question: str) -> QuestionInfo:
         words=frozenset(re.findall(r"\w+", lowered)) - STOPWORDS,
         counted=_counted(lowered),
         statement=_STATEMENT.search(lowered) is not None,
+        units=wanted_units(lowered),
     )
 
 
@@ -167,6 +177,11 @@ _STATEMENT = re.compile(
 
 
 def _counted(lowered: str) -> str | None:
-    """The noun a "how many" question counts: "how many (underwater) turbines" -> "turbines"."""
+    """The noun a "how many" question counts: "how many turbines", "how many harbour porpoises"."""
     m = _COUNTED.search(lowered)
-    return m.group(1) if m else None
+    if m is None:
+        return None
+    first, second = m.group(1), m.group(2)
+    # "how many harbour porpoises": a singular word before a plural one modifies it.
+    plural = second is not None and second.endswith("s") and second not in STOPWORDS
+    return second if plural and not first.endswith("s") else first

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from bot.analysis.offline.names import COMMON_STARTERS, CONNECTORS, MONTHS_DAYS
 from bot.analysis.offline.questions import AnswerType
+from bot.analysis.offline.units import Unit, unit_end
 from bot.analysis.retrieval import PREFIX_LEN
 from bot.analysis.text import STOPWORDS, normalize, wordset
 
@@ -36,7 +37,11 @@ MAX_PHRASE_WORDS = 8
 # A span the question's words follow ("<span> is X") reads as an answer less often than one
 # they precede ("X is <span>"); its score is scaled by this.
 LEADING_SPAN = 0.6
-_NAMES = (AnswerType.PERSON, AnswerType.PLACE)
+_NAMES = (AnswerType.PERSON, AnswerType.PLACE, AnswerType.NAME)
+# A place named after "at", "in"... is where something is; one named otherwise ("research on
+# China") is what it is about: the first scores this many times more.
+_LOCATIVE = wordset("at in near from inside outside across throughout")
+LOCATED = 2.0
 # "40 permanent jobs": the counted noun within this many words after the number.
 COUNTED_GAP = 3
 
@@ -75,7 +80,9 @@ def question_keys(question: str) -> frozenset[str]:
 
 
 def _is_numeric(tok: Token) -> bool:
-    return tok.norm[:1].isdigit() or tok.text[:1] in "$£€¥" or tok.norm in _NUMBER_WORDS
+    if tok.norm[:1].isdigit() or tok.text[:1] in "$£€¥":
+        return True
+    return all(part in _NUMBER_WORDS for part in tok.norm.split("-"))  # "twenty-five"
 
 
 def _is_date(tok: Token) -> bool:
@@ -125,7 +132,7 @@ def typed_runs(toks: list[Token], kind: AnswerType) -> list[tuple[int, int]]:
             lambda i: _is_date(toks[i]) or (toks[i].norm[:1].isdigit() and len(toks[i].norm) <= 4),
             wordset("of and to or"),
         )
-    if kind in (AnswerType.PERSON, AnswerType.PLACE):
+    if kind in _NAMES:
         return _runs(toks, lambda i: _is_capital(toks[i], i == 0), CONNECTORS | {"the", "and"})
     return _phrases(toks)
 
@@ -143,12 +150,17 @@ def _phrases(toks: list[Token]) -> list[tuple[int, int]]:
 
 
 def best_span(
-    sentence: str, keys: frozenset[str], kind: AnswerType, counted: str | None = None
+    sentence: str,
+    keys: frozenset[str],
+    kind: AnswerType,
+    counted: str | None = None,
+    units: tuple[Unit, ...] = (),
 ) -> Span | None:
     """The candidate of the expected kind nearest to the question's words in the sentence.
 
     With `counted` ("how many turbines"), a number counts only if the noun follows it closely
-    ("six underwater turbines").
+    ("six underwater turbines"); with `units` ("how far"), only if it is in one of them, and
+    the span takes the unit along ("800 metres").
     """
     toks = tokens(sentence)
     if not toks:
@@ -158,13 +170,32 @@ def best_span(
     if counted is not None:
         key = Token(0, 0, counted, counted).key
         runs = [(i, j) for i, j in runs if any(t.key == key for t in toks[j : j + COUNTED_GAP])]
+    measured: list[tuple[int, int]] = []
+    if units and kind is AnswerType.NUMBER:
+        measured = _with_unit(toks, runs, units)
+        # "How long" is as often answered by dates ("from 1870 to 1939") as by a duration.
+        runs = measured if measured or Unit.DURATION not in units else runs
     best: Span | None = None
     for i, j in runs:
-        for a, b in _trim(toks, i, j, keys, kind):
+        for a, b in [(i, j)] if measured else _trim(toks, i, j, keys, kind):
             span = _score(sentence, toks, a, b, matched, kind)
             if span is not None and (best is None or span.score > best.score):
                 best = span
     return best
+
+
+def _with_unit(
+    toks: list[Token], runs: list[tuple[int, int]], units: tuple[Unit, ...]
+) -> list[tuple[int, int]]:
+    """The number runs that carry one of `units`, each stretched over its unit word."""
+    norms = [t.norm for t in toks]
+    texts = [t.text for t in toks]
+    out = []
+    for i, j in runs:
+        end = unit_end(norms, texts, i, j, units)
+        if end is not None:
+            out.append((i, end))
+    return out
 
 
 def _trim(
@@ -200,6 +231,8 @@ def _score(
     score = 1.0 / (1.0 + distance)
     if kind not in _NAMES and not _follows_question_words(a, b, matched):
         score *= LEADING_SPAN  # "who" answers are as often the subject, before the verb
+    if kind is AnswerType.PLACE and a > 0 and toks[a - 1].norm in _LOCATIVE:
+        score *= LOCATED  # "a fellow on China at Chatham House": where is "at ..."
     if kind is AnswerType.ANY:
         score *= 1.0 if 2 <= length <= 5 else 0.6
         if all(t.norm in STOPWORDS for t in toks[a:b]):
@@ -215,9 +248,13 @@ def _follows_question_words(a: int, b: int, matched: list[int]) -> bool:
 
 
 def has_type(
-    sentence: str, keys: frozenset[str], kind: AnswerType, counted: str | None = None
+    sentence: str,
+    keys: frozenset[str],
+    kind: AnswerType,
+    counted: str | None = None,
+    units: tuple[Unit, ...] = (),
 ) -> bool:
     """Does the sentence hold a candidate of the expected kind that is not the question's?"""
     if kind is AnswerType.ANY:
         return True
-    return best_span(sentence, keys, kind, counted) is not None
+    return best_span(sentence, keys, kind, counted, units) is not None
