@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from bot.analysis.offline import offline_answer
-from bot.analysis.offline.answer import HEDGED
+from bot.analysis.offline.answer import HEDGED, untyped
 from bot.analysis.offline.questions import AnswerType, read_question
 from bot.analysis.offline.spans import best_span, question_keys
 from bot.analysis.offline.units import Unit, wanted_units
@@ -25,7 +25,7 @@ _HARBOUR = [
     [
         ("How far from the pier is the dock?", (Unit.LENGTH,)),
         ("How wide is the channel?", (Unit.LENGTH,)),
-        ("How long did the works last?", (Unit.LENGTH, Unit.DURATION)),
+        ("How long did the works last?", (Unit.DURATION, Unit.LENGTH)),
         ("How old is the harbour master?", (Unit.AGE,)),
         ("How much will the terminal cost?", (Unit.MONEY,)),
         ("How much money did the town raise?", (Unit.MONEY,)),
@@ -151,3 +151,18 @@ def test_a_place_after_at_or_in_is_where_rather_than_what_about() -> None:
     question = "Where does Ana Silva work?"
     found = best_span(sentence, question_keys(question), AnswerType.PLACE)
     assert found is not None and found.text == "Chatham House"
+
+
+@pytest.mark.parametrize(
+    ("question", "missing"),
+    [
+        ("When will the ferry sail?", "no date"),
+        ("Who will captain the ferry?", "no name"),
+        ("How many ferries will sail?", "no number of ferries"),
+        ("How fast does the ferry sail?", "no speed"),
+        ("How long does the crossing take?", "no length of time"),
+        ("How much did the ferry cost?", "no sum of money"),
+    ],
+)
+def test_the_hedge_names_what_the_passage_lacks(question: str, missing: str) -> None:
+    assert f"the closest passage gives {missing}." in untyped(read_question(question))

@@ -235,7 +235,8 @@ def decide(found: Assessment, cutoff: float) -> Answer:
         quotes = [Quote(text=s.text, paragraph=s.paragraph) for s in found.sentences]
         return Answer(answer=hedged(found.unasked), answerable=True, supported=True, quotes=quotes)
     info = found.info
-    if found.span is None and info.answer_type is not AnswerType.ANY and not info.compound:
+    typed = info.answer_type is not AnswerType.ANY
+    if found.span is None and typed and not (info.compound or info.statement):
         # "When will Xi visit Russia?" of a sentence with no date: say so, quote it whole.
         quotes = [Quote(text=s.text, paragraph=s.paragraph) for s in found.sentences]
         return Answer(answer=untyped(info), answerable=True, supported=True, quotes=quotes)
@@ -278,7 +279,7 @@ def untyped(info: QuestionInfo) -> str:
     if info.counted:
         what = f"number of {info.counted}"
     elif info.units:
-        what = _UNIT_WORDS[info.units[-1]]
+        what = _UNIT_WORDS[info.units[0]]
     else:
         what = _KIND_WORDS[info.answer_type]
     return f"{HEDGED}: the closest passage gives no {what}. It is quoted below."

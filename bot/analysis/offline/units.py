@@ -60,7 +60,7 @@ _MONEY_VERBS = (
 _CUES: tuple[tuple[re.Pattern[str], tuple[Unit, ...]], ...] = (
     # "How far back does it date?" asks for a time, not a distance.
     (re.compile(r"\bhow\s+(?:far|wide|tall|high|deep)\b(?!.*\b(?:back|ago)\b)"), (Unit.LENGTH,)),
-    (re.compile(r"\bhow\s+long\b"), (Unit.LENGTH, Unit.DURATION)),
+    (re.compile(r"\bhow\s+long\b"), (Unit.DURATION, Unit.LENGTH)),
     (re.compile(r"\bhow\s+old\b"), (Unit.AGE,)),
     (re.compile(r"\bhow\s+fast\b"), (Unit.SPEED, Unit.LENGTH)),
     (re.compile(rf"\bhow\s+much\b.*\b(?:{_MONEY_VERBS})\b"), (Unit.MONEY,)),
@@ -68,7 +68,8 @@ _CUES: tuple[tuple[re.Pattern[str], tuple[Unit, ...]], ...] = (
 
 
 def wanted_units(lowered_question: str) -> tuple[Unit, ...]:
-    """The units a number answering this (normalised) question may carry; () for any."""
+    """The units a number answering this (normalised) question may carry, the likeliest
+    first; () for any."""
     for pattern, units in _CUES:
         if pattern.search(lowered_question):
             return units
