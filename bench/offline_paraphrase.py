@@ -224,20 +224,13 @@ def lexical(ids: list[str], x: np.ndarray, out: np.ndarray, imp: np.ndarray, pat
                 words[i, vocab[t]] = 1.0
         z = (dense - dense[train].mean(0)) / (dense[train].std(0) + 1e-9)
         both = np.hstack([z, words])
-        base = _declined(1 - dense[test] @ shipped, out[test], imp[test])
+        base = offline_signals.declined_at(1 - dense[test] @ shipped, out[test], imp[test])
         cells = [f"shipped {base:.1%}"]
         for label, feats in (("logistic", z), ("logistic + words", both)):
             w = _logistic(feats[fit], imp[fit].astype(float), l2=0.01)
-            cells.append(f"{label} {_declined(-(feats[test] @ w), out[test], imp[test]):.1%}")
+            held = offline_signals.declined_at(-(feats[test] @ w), out[test], imp[test])
+            cells.append(f"{label} {held:.1%}")
         print(f"{name} ({len(vocab)} words): " + ", ".join(cells))
-
-
-def _declined(support: np.ndarray, out: np.ndarray, imp: np.ndarray) -> float:
-    """Unanswerable declined at the cut-off refusing at most MAX_REFUSED of the answerable."""
-    scored = np.where(out, -1e9, support)
-    answerable = np.sort(scored[~imp])
-    cut = answerable[int(offline_signals.MAX_REFUSED * len(answerable))]
-    return float((scored[imp] < cut).mean())
 
 
 def main() -> None:

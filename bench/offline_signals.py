@@ -112,8 +112,14 @@ def read(
 
 
 def declined_at_own_cut(x: np.ndarray, out: np.ndarray, imp: np.ndarray, w: np.ndarray) -> float:
-    """Unanswerable declined at the cut-off refusing at most MAX_REFUSED of the answerable."""
-    support = np.where(out, -1e9, 1.0 - x @ w)
+    """Unanswerable declined at the cut-off refusing at most MAX_REFUSED of the answerable,
+    the support score being 1 less the features `x` weighted by `w`."""
+    return declined_at(1.0 - x @ w, out, imp)
+
+
+def declined_at(score: np.ndarray, out: np.ndarray, imp: np.ndarray) -> float:
+    """The same for any support score (questions refused outright, `out`, always decline)."""
+    support = np.where(out, -1e9, score)
     answerable = np.sort(support[~imp])
     cut = answerable[int(MAX_REFUSED * len(answerable))]
     return float((support[imp] < cut).mean())

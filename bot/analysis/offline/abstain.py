@@ -112,6 +112,7 @@ def abstain_features(
     paragraph = _paragraph(index, row)
     sentence = index.coverage(q.keys, [row])
     passage = index.coverage(q.keys, paragraph)
+    kind_found = typed(index, q, row)
     return [
         rank_scores[0],
         rank_scores[0] - rank_scores[1],
@@ -126,9 +127,9 @@ def abstain_features(
         off_paragraph(index, q, row),
         float(sum(k not in index.terms[row] for k in q.keys)),
         bigram_share(index, q, row),
-        float(not typed(index, q, row)),
+        float(not kind_found),
         float(type_in_question(index, q, row)),
-        float(unit_missing(index, q, row)),
+        float(unit_missing(q.info, kind_found)),
         float(q.info.negated and NEGATION.search(normalize(text)) is None),
         float(antonym(q.info, text)),
         float(number_elsewhere(q.info, text)),

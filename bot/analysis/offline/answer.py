@@ -231,15 +231,10 @@ def decide(found: Assessment, cutoff: float) -> Answer:
     if found.support < cutoff:
         return Answer(answer=NOT_SAID, answerable=False, supported=False)
     first, *rest = found.sentences
-    if found.unasked:  # the closest passage, whole, for the reader to judge; no span
+    hedge = _hedge(found)
+    if hedge is not None:  # the closest passage, whole, for the reader to judge; no span
         quotes = [Quote(text=s.text, paragraph=s.paragraph) for s in found.sentences]
-        return Answer(answer=hedged(found.unasked), answerable=True, supported=True, quotes=quotes)
-    info = found.info
-    typed = info.answer_type is not AnswerType.ANY
-    if found.span is None and typed and not (info.compound or info.statement):
-        # "When will Xi visit Russia?" of a sentence with no date: say so, quote it whole.
-        quotes = [Quote(text=s.text, paragraph=s.paragraph) for s in found.sentences]
-        return Answer(answer=untyped(info), answerable=True, supported=True, quotes=quotes)
+        return Answer(answer=hedge, answerable=True, supported=True, quotes=quotes)
     quotes = [Quote(text=found.quote, paragraph=first.paragraph)]
     quotes += [Quote(text=s.text, paragraph=s.paragraph) for s in rest]
     if found.span is not None:
@@ -249,6 +244,19 @@ def decide(found: Assessment, cutoff: float) -> Answer:
     else:
         text = found.sentences[0].text
     return Answer(answer=text, answerable=True, supported=bool(quotes), quotes=quotes)
+
+
+def _hedge(found: Assessment) -> str | None:
+    """What to say instead of a span when the article may not give the answer: the question's
+    focus is never mentioned ("earn"), or a typed question's passage holds nothing of its kind
+    ("When will Xi visit Russia?" of a passage with no date); None to answer."""
+    if found.unasked:
+        return hedged(found.unasked)
+    info = found.info
+    typed = info.answer_type is not AnswerType.ANY
+    if found.span is None and typed and not (info.compound or info.statement):
+        return untyped(info)
+    return None
 
 
 def hedged(words: Sequence[str]) -> str:

@@ -19,7 +19,7 @@ import numpy as np
 from bot.analysis.offline.questions import AnswerType, QuestionInfo, read_question
 from bot.analysis.offline.sentence_index import SentenceIndex, match_keys
 from bot.analysis.offline.spans import best_span, has_type, question_keys
-from bot.analysis.offline.units import Unit
+from bot.analysis.offline.units import strict
 from bot.analysis.text import QUESTION_WORDS, STOPWORDS, normalize
 
 _WHY_HOW = re.compile(r"\b(?:why|how)\b(?!\s+(?:many|much|long|old|far|big|large|often))")
@@ -238,11 +238,10 @@ def off_paragraph(index: SentenceIndex, q: QuestionTerms, row: int) -> float:
     return sum(index.idf(k) for k in far) / total
 
 
-def unit_missing(index: SentenceIndex, q: QuestionTerms, row: int) -> bool:
-    """A measure is asked for (not a duration, which dates answer too) and the sentence has no
-    number in its unit: "How old is the mayor?" of a sentence that gives no age."""
-    units = q.info.units
-    return bool(units) and Unit.DURATION not in units and not typed(index, q, row)
+def unit_missing(info: QuestionInfo, kind_found: bool) -> bool:
+    """A measure is asked for and the sentence (`kind_found`: `typed`) has no number in its
+    unit: "How old is the mayor?" of a sentence that gives no age."""
+    return strict(info.units) and not kind_found
 
 
 def type_in_question(index: SentenceIndex, q: QuestionTerms, row: int) -> bool:

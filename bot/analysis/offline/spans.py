@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from bot.analysis.offline.names import COMMON_STARTERS, CONNECTORS, MONTHS_DAYS
 from bot.analysis.offline.questions import AnswerType
-from bot.analysis.offline.units import Unit, unit_end
+from bot.analysis.offline.units import Unit, strict, unit_end
 from bot.analysis.retrieval import PREFIX_LEN
 from bot.analysis.text import STOPWORDS, normalize, wordset
 
@@ -173,8 +173,7 @@ def best_span(
     measured: list[tuple[int, int]] = []
     if units and kind is AnswerType.NUMBER:
         measured = _with_unit(toks, runs, units)
-        # "How long" is as often answered by dates ("from 1870 to 1939") as by a duration.
-        runs = measured if measured or Unit.DURATION not in units else runs
+        runs = measured if measured or strict(units) else runs
     best: Span | None = None
     for i, j in runs:
         for a, b in [(i, j)] if measured else _trim(toks, i, j, keys, kind):

@@ -76,6 +76,12 @@ def wanted_units(lowered_question: str) -> tuple[Unit, ...]:
     return ()
 
 
+def strict(units: tuple[Unit, ...]) -> bool:
+    """Must the answer be a number in one of these units? Not for "how long", which dates
+    answer as often ("from 1870 to 1939")."""
+    return bool(units) and Unit.DURATION not in units
+
+
 def unit_end(
     norms: list[str], texts: list[str], start: int, end: int, units: tuple[Unit, ...]
 ) -> int | None:
